@@ -1,0 +1,94 @@
+# llmaccel top-level build.  `make` builds, `make check` runs every test.
+# Host userspace is C11 with -Werror; a second flavour of the rtl-model
+# and its tests is built with ASan+UBSan under build/asan.
+
+BUILD     ?= build
+CC        ?= cc
+SAN       ?=
+OPT       ?= -O2
+# Bit-exactness depends on no FMA contraction and IEEE float semantics.
+CFLAGS    ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	     -ffp-contract=off -fno-fast-math -fno-strict-aliasing \
+	     -D_DEFAULT_SOURCE \
+	     -Irtl-model/include -Irtl-model/src $(SAN) $(CFLAGS)
+LDLIBS    += -lm -lpthread
+
+MODEL_SRCS := $(sort $(wildcard rtl-model/src/*.c))
+MODEL_OBJS := $(MODEL_SRCS:%.c=$(BUILD)/%.o)
+MODEL_LIB  := $(BUILD)/rtl-model/libllamodel.a
+TEST_SRCS  := $(sort $(wildcard rtl-model/tests/test_*.c))
+TEST_BINS  := $(TEST_SRCS:rtl-model/tests/%.c=$(BUILD)/rtl-model/tests/%)
+CLI        := $(BUILD)/bin/llmaccel-model
+TAPDIR     := $(BUILD)/tap
+
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+
+.PHONY: all check check-host check-host-plain check-host-asan check-cli \
+	fuzz run setup clean tests asan-tests
+.DEFAULT_GOAL := all
+
+all: $(MODEL_LIB) $(CLI) $(TEST_BINS)
+tests: $(TEST_BINS)
+
+$(BUILD)/%.o: %.c $(wildcard rtl-model/include/*.h rtl-model/src/*.h rtl-model/tests/*.h rtl-model/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(MODEL_LIB): $(MODEL_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/rtl-model/tests/%: $(BUILD)/rtl-model/tests/%.o $(MODEL_LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+CLI_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard rtl-model/cli/*.c)))
+$(CLI): $(CLI_OBJS) $(MODEL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- tests ---------------------------------------------------------------
+# Each suite writes TAP to $(TAPDIR); tap-summary.sh prints the verdict.
+
+check-host-plain: all
+	@for t in $(TEST_BINS); do \
+		scripts/run-tap.sh $(TAPDIR) $$(basename $$t) $$t; done
+
+check-host-asan:
+	$(MAKE) BUILD=$(BUILD)/asan SAN="$(ASAN_FLAGS)" OPT=-O1 tests
+	@for t in $(TEST_BINS:$(BUILD)/%=$(BUILD)/asan/%); do \
+		UBSAN_OPTIONS=print_stacktrace=1 \
+		scripts/run-tap.sh $(TAPDIR) asan-$$(basename $$t) $$t; done
+
+check-cli: $(CLI)
+	@scripts/run-tap.sh $(TAPDIR) cli-sample-jobs \
+		rtl-model/tests/cli-jobs.sh $(CLI) rtl-model/jobs
+
+check-host:
+	@rm -rf $(TAPDIR)
+	@$(MAKE) --no-print-directory check-host-plain check-host-asan check-cli
+	@scripts/tap-summary.sh $(TAPDIR)
+
+# Every test the project has; grows with each layer.
+check: setup
+	@rm -rf $(TAPDIR)
+	@$(MAKE) --no-print-directory check-host-plain check-host-asan check-cli
+	@scripts/tap-summary.sh $(TAPDIR)
+
+# Long validator mutation run (the short one is in check-host).
+FUZZ_ITERS ?= 2000000
+fuzz:
+	$(MAKE) BUILD=$(BUILD)/asan SAN="$(ASAN_FLAGS)" OPT=-O1 tests
+	LLA_MUTATE_ITERS=$(FUZZ_ITERS) $(BUILD)/asan/rtl-model/tests/test_mutate
+
+# Main job (until the VM exists): run the shipped sample jobs.
+run: setup $(CLI)
+	@for j in rtl-model/jobs/*.job; do \
+		echo "== $$j"; $(CLI) run $$j || exit 1; done
+
+setup:
+	@scripts/setup.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* rtl-model internals: the execution context shared by the op files. */
+#ifndef LLA_INTERNAL_H
+#define LLA_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "llmaccel_model.h"
+
+struct lla_exec {
+	const struct lla_mem *mem;
+	struct lla_job_result *res;	/* fault and byte counters */
+	const struct lla_uarch *uarch;
+	uint64_t now_cycle;		/* device clock (TIMESTAMP) */
+	uint32_t use_lut;
+};
+
+/*
+ * Device memory access through the lla_mem callbacks.  On failure they
+ * record the fault (address, direction) in x->res and return the error,
+ * which the op returns unchanged.
+ */
+int lla_rd(struct lla_exec *x, uint64_t iova, void *dst, uint64_t len);
+int lla_wr(struct lla_exec *x, uint64_t iova, const void *src, uint64_t len);
+/* @rows rows of @row_bytes each, @stride bytes apart, packed into dst. */
+int lla_rd_rows(struct lla_exec *x, uint64_t iova, uint64_t stride,
+		uint32_t rows, uint64_t row_bytes, void *dst);
+int lla_wr_rows(struct lla_exec *x, uint64_t iova, uint64_t stride,
+		uint32_t rows, uint64_t row_bytes, const void *src);
+/* Checked allocation: NULL means LLA_ERR_NOMEM (n * size overflow too). */
+void *lla_alloc(uint64_t n, uint64_t size);
+
+/* One function per opcode; the command has passed validation. */
+int lla_op_tlmm(struct lla_exec *x, const struct lla_cmd_tlmm *c);
+int lla_op_qmm(struct lla_exec *x, const struct lla_cmd_qmm *c);
+int lla_op_norm_quant(struct lla_exec *x, const struct lla_cmd_norm_quant *c);
+int lla_op_rope(struct lla_exec *x, const struct lla_cmd_rope *c);
+int lla_op_eltwise(struct lla_exec *x, const struct lla_cmd_eltwise *c);
+int lla_op_embed(struct lla_exec *x, const struct lla_cmd_embed *c);
+int lla_op_argmax(struct lla_exec *x, const struct lla_cmd_argmax *c);
+int lla_op_topk(struct lla_exec *x, const struct lla_cmd_topk *c);
+int lla_op_sample(struct lla_exec *x, const struct lla_cmd_sample *c);
+int lla_op_attn(struct lla_exec *x, const struct lla_cmd_attn *c);
+int lla_op_copy(struct lla_exec *x, const struct lla_cmd_copy *c);
+int lla_op_fill(struct lla_exec *x, const struct lla_cmd_fill *c);
+int lla_op_timestamp(struct lla_exec *x, const struct lla_cmd_timestamp *c);
+int lla_op_sem_signal(struct lla_exec *x, const struct lla_cmd_sem *c);
+/* Returns LLA_OK when satisfied, LLA_EXEC_BLOCKED otherwise. */
+int lla_op_sem_wait(struct lla_exec *x, const struct lla_cmd_sem *c);
+
+/*
+ * The shared TLMM/QMM epilogue for one output row: @acc_f holds the
+ * per-column fp32 value before bias; writes the row of @n outputs in
+ * epi->out_dtype to @y (the int8 case also returns the row scale).
+ */
+int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
+		     uint32_t row, uint32_t n, float *acc_f, void *y_row,
+		     float *y_scale);
+
+/* Integer dot products of one row, direct and table-lookup engines. */
+int32_t lla_tlmm_dot_direct(uint8_t wfmt, const int8_t *xq,
+			    const uint8_t *wrow, uint32_t k);
+
+/* LUT engine: tables for one activation row, then per weight row sums. */
+struct lla_lut {
+	uint8_t wfmt;
+	uint32_t k;
+	uint32_t groups;	/* weight bytes per row */
+	int32_t *table;		/* [groups][256] exact integer partial sums */
+};
+int lla_lut_build(struct lla_lut *lut, uint8_t wfmt, const int8_t *xq,
+		  uint32_t k);
+int32_t lla_lut_dot(const struct lla_lut *lut, const uint8_t *wrow);
+void lla_lut_free(struct lla_lut *lut);
+
+#endif /* LLA_INTERNAL_H */

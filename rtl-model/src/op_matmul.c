@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TLMM and QMM: the matmuls and their shared fused epilogue.
+ *
+ * Both stream their operands in bounded blocks: a block of activation
+ * rows (with its fp32 results, one row of N per activation row), then
+ * the weights a block of rows at a time, so that a command touches at
+ * most a few tens of MiB of host memory whatever its shape.  Weights
+ * are re-read once per activation block; for decode and prefill shapes
+ * there is a single block.  The arithmetic of every output element is
+ * fixed by the contract (see llmaccel_hw.h and the comments below) and
+ * does not depend on the blocking.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define MM_ACC_FLOATS	(4u << 20)	/* fp32 results of one row block */
+#define MM_X_BYTES	(16u << 20)	/* activations of one row block */
+#define MM_LUT_BYTES	(64u << 20)	/* LUT tables of one row block */
+#define MM_W_BYTES	(256u << 10)	/* weights of one weight block */
+
+static uint32_t min_u32(uint32_t a, uint64_t b)
+{
+	return b < a ? (uint32_t)b : a;
+}
+
+/* Rows per block so that rows * unit <= budget, at least one. */
+static uint32_t block_rows(uint32_t rows, uint64_t unit, uint64_t budget)
+{
+	uint32_t r = unit ? min_u32(rows, budget / unit) : rows;
+
+	return r ? r : 1;
+}
+
+/* Bytes of one output row of @n elements in @dtype. */
+static uint64_t out_row_bytes(uint8_t dtype, uint32_t n)
+{
+	switch (dtype) {
+	case LLA_DTYPE_F16:
+		return 2ull * n;
+	case LLA_DTYPE_I8:
+		return n;
+	default:
+		return 4ull * n;
+	}
+}
+
+/* ---------------- epilogue ---------------- */
+
+/* v[j] = v[j] (op) operand[j] for an fp32 operand row read from memory. */
+static int epi_operand(struct lla_exec *x, uint64_t iova, uint32_t n,
+		       float *tmp, float *v, int mul)
+{
+	int err = lla_rd(x, iova, tmp, 4ull * n);
+
+	if (err)
+		return err;
+	for (uint32_t j = 0; j < n; j++)
+		v[j] = mul ? v[j] * tmp[j] : v[j] + tmp[j];
+	return LLA_OK;
+}
+
+/*
+ * Per element, in this order: + bias[n], act, * gate[m][n],
+ * + residual[m][n]; the stages are applied as passes over the row,
+ * which is the same thing since elements are independent.
+ */
+int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
+		     uint32_t row, uint32_t n, float *acc_f, void *y_row,
+		     float *y_scale)
+{
+	float *tmp = NULL;
+	int err = LLA_OK;
+
+	if (epi->bias_iova || epi->gate_iova || epi->residual_iova) {
+		tmp = lla_alloc(n, sizeof(float));
+		if (!tmp)
+			return LLA_ERR_NOMEM;
+	}
+	if (epi->bias_iova)
+		err = epi_operand(x, epi->bias_iova, n, tmp, acc_f, 0);
+	if (!err && epi->act != LLA_ACT_NONE)
+		for (uint32_t j = 0; j < n; j++)
+			acc_f[j] = lla_act(epi->act, acc_f[j]);
+	if (!err && epi->gate_iova)
+		err = epi_operand(x, epi->gate_iova +
+				  (uint64_t)row * epi->gate_stride,
+				  n, tmp, acc_f, 1);
+	if (!err && epi->residual_iova)
+		err = epi_operand(x, epi->residual_iova +
+				  (uint64_t)row * epi->residual_stride,
+				  n, tmp, acc_f, 0);
+	free(tmp);
+	if (err)
+		return err;
+
+	switch (epi->out_dtype) {
+	case LLA_DTYPE_F16:
+		for (uint32_t j = 0; j < n; j++) {
+			uint16_t h = lla_f32_to_f16(acc_f[j]);
+
+			memcpy((uint8_t *)y_row + 2 * (size_t)j, &h, 2);
+		}
+		break;
+	case LLA_DTYPE_I8: {
+		float s = lla_quant_row(acc_f, n, y_row);
+
+		if (y_scale)
+			*y_scale = s;
+		break;
+	}
+	default:
+		memcpy(y_row, acc_f, 4 * (size_t)n);
+		break;
+	}
+	return LLA_OK;
+}
+
+/*
+ * Epilogue and store of @rows finished rows starting at row @m0; @acc
+ * holds them [rows][n]; @ybuf is one output row of scratch.
+ */
+static int finish_rows(struct lla_exec *x, const struct lla_epilogue *epi,
+		       uint64_t y_iova, uint32_t y_stride, uint32_t m0,
+		       uint32_t rows, uint32_t n, float *acc, void *ybuf)
+{
+	uint64_t yrb = out_row_bytes(epi->out_dtype, n);
+
+	for (uint32_t r = 0; r < rows; r++) {
+		uint32_t m = m0 + r;
+		float s = 0.0f;
+		int err;
+
+		err = lla_epilogue_row(x, epi, m, n, acc + (size_t)r * n,
+				       ybuf, &s);
+		if (!err)
+			err = lla_wr(x, y_iova + (uint64_t)m * y_stride, ybuf,
+				     yrb);
+		if (!err && epi->out_dtype == LLA_DTYPE_I8)
+			err = lla_wr(x, epi->y_scale_iova + 4ull * m, &s, 4);
+		if (err)
+			return err;
+	}
+	return LLA_OK;
+}
+
+/* ---------------- direct engine ---------------- */
+
+/* Weight of T2 code c; code 3 is invalid and weighs nothing. */
+static const int32_t t2_w[4] = { -1, 0, 1, 0 };
+
+/*
+ * The reference: decode each weight from its byte and multiply-add, in
+ * ascending k.  Exact in int32 (|sum| <= k * 128 <= 2^23).
+ */
+int32_t lla_tlmm_dot_direct(uint8_t wfmt, const int8_t *xq,
+			    const uint8_t *wrow, uint32_t k)
+{
+	int32_t acc = 0;
+
+	if (wfmt == LLA_WFMT_T2) {
+		uint32_t full = k / 4;
+
+		/* Whole bytes: four weights each, code i in bits 2i..2i+1. */
+		for (uint32_t j = 0; j < full; j++) {
+			const int8_t *xp = xq + 4 * (size_t)j;
+			uint32_t b = wrow[j];
+
+			acc += xp[0] * t2_w[b & 3u] +
+			       xp[1] * t2_w[(b >> 2) & 3u] +
+			       xp[2] * t2_w[(b >> 4) & 3u] +
+			       xp[3] * t2_w[(b >> 6) & 3u];
+		}
+		/* The last, partial byte: its padding codes are skipped. */
+		for (uint32_t i = 4 * full; i < k; i++) {
+			uint32_t c = (wrow[i / 4] >> (2 * (i % 4))) & 3u;
+
+			acc += (int32_t)xq[i] * t2_w[c];
+		}
+	} else if (wfmt == LLA_WFMT_T5) {
+		for (uint32_t j = 0; j < k; j += 5) {
+			uint32_t v = wrow[j / 5];
+
+			if (v >= 243)	/* invalid byte: five zeros */
+				continue;
+			for (uint32_t i = 0; i < 5 && j + i < k; i++) {
+				acc += (int32_t)xq[j + i] *
+				       ((int32_t)(v % 3) - 1);
+				v /= 3;
+			}
+		}
+	}
+	return acc;
+}
+
+/* ---------------- TLMM ---------------- */
+
+struct tlmm_bufs {
+	int8_t *xq;		/* [mb][k] */
+	float *xs;		/* [mb] */
+	float *acc;		/* [mb][n] */
+	uint8_t *w;		/* [wb][row bytes] */
+	void *ybuf;		/* one output row */
+	struct lla_lut *luts;	/* [mb], LUT engine only */
+};
+
+static void tlmm_bufs_free(struct tlmm_bufs *b, uint32_t mb)
+{
+	if (b->luts)
+		for (uint32_t r = 0; r < mb; r++)
+			lla_lut_free(&b->luts[r]);
+	free(b->luts);
+	free(b->xq);
+	free(b->xs);
+	free(b->acc);
+	free(b->w);
+	free(b->ybuf);
+}
+
+/* Integer products of one activation block with all N weight rows. */
+static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
+		      struct tlmm_bufs *b, uint32_t mn, uint32_t wb,
+		      uint32_t rb)
+{
+	float gamma = lla_bits_f32(c->w_scale);
+
+	for (uint32_t n0 = 0; n0 < c->n; n0 += wb) {
+		uint32_t nn = min_u32(wb, (uint64_t)c->n - n0);
+		int err;
+
+		err = lla_rd_rows(x, c->w_iova + (uint64_t)n0 * c->w_stride,
+				  c->w_stride, nn, rb, b->w);
+		if (err)
+			return err;
+		/*
+		 * Activation row outer: its LUT tables (1 KiB per weight
+		 * byte) stay in cache while the weight block is swept.
+		 */
+		for (uint32_t r = 0; r < mn; r++) {
+			float *acc = b->acc + (size_t)r * c->n + n0;
+
+			for (uint32_t i = 0; i < nn; i++) {
+				const uint8_t *wrow = b->w + (size_t)i * rb;
+				int32_t dot;
+
+				if (b->luts)
+					dot = lla_lut_dot(&b->luts[r], wrow);
+				else
+					dot = lla_tlmm_dot_direct(c->wfmt,
+						b->xq + (size_t)r * c->k,
+						wrow, c->k);
+				/* v = ((float)acc / x_scale[m]) * gamma */
+				acc[i] = ((float)dot / b->xs[r]) * gamma;
+			}
+		}
+	}
+	return LLA_OK;
+}
+
+int lla_op_tlmm(struct lla_exec *x, const struct lla_cmd_tlmm *c)
+{
+	uint32_t rb = lla_wfmt_row_bytes(c->wfmt, c->k);
+	uint32_t mb, wb;
+	struct tlmm_bufs b = { 0 };
+	int err = LLA_ERR_NOMEM;
+
+	mb = block_rows(c->m, 4ull * c->n, MM_ACC_FLOATS * 4ull);
+	mb = min_u32(mb, block_rows(c->m, c->k, MM_X_BYTES));
+	if (x->use_lut)
+		mb = min_u32(mb, block_rows(c->m, 1024ull * rb, MM_LUT_BYTES));
+	wb = block_rows(c->n, rb, MM_W_BYTES);
+
+	b.xq = lla_alloc((uint64_t)mb * c->k, 1);
+	b.xs = lla_alloc(mb, sizeof(float));
+	b.acc = lla_alloc((uint64_t)mb * c->n, sizeof(float));
+	b.w = lla_alloc((uint64_t)wb * rb, 1);
+	b.ybuf = lla_alloc(c->n, sizeof(float));
+	if (x->use_lut)
+		b.luts = calloc(mb, sizeof(*b.luts));
+	if (!b.xq || !b.xs || !b.acc || !b.w || !b.ybuf ||
+	    (x->use_lut && !b.luts))
+		goto out;
+
+	for (uint32_t m0 = 0; m0 < c->m; m0 += mb) {
+		uint32_t mn = min_u32(mb, (uint64_t)c->m - m0);
+
+		err = lla_rd_rows(x, c->x_iova + (uint64_t)m0 * c->x_stride,
+				  c->x_stride, mn, c->k, b.xq);
+		if (!err)
+			err = lla_rd(x, c->x_scale_iova + 4ull * m0, b.xs,
+				     4ull * mn);
+		for (uint32_t r = 0; !err && b.luts && r < mn; r++) {
+			lla_lut_free(&b.luts[r]);
+			err = lla_lut_build(&b.luts[r], c->wfmt,
+					    b.xq + (size_t)r * c->k, c->k);
+		}
+		if (!err)
+			err = tlmm_block(x, c, &b, mn, wb, rb);
+		if (!err)
+			err = finish_rows(x, &c->epi, c->y_iova, c->y_stride,
+					  m0, mn, c->n, b.acc, b.ybuf);
+		if (err)
+			goto out;
+	}
+	err = LLA_OK;
+out:
+	tlmm_bufs_free(&b, mb);
+	return err;
+}
+
+/* ---------------- QMM ---------------- */
+
+static int32_t dot_i8(const int8_t *a, const int8_t *w, uint32_t k)
+{
+	int32_t acc = 0;
+
+	/* Exact: |sum| <= k * 128 * 128 <= 2^30. */
+	for (uint32_t i = 0; i < k; i++)
+		acc += (int32_t)a[i] * w[i];
+	return acc;
+}
+
+static float dot_f16(const float *a, const float *w, uint32_t k)
+{
+	float v = 0.0f;
+
+	/* Sequential fp32 in ascending k, one rounding per operation. */
+	for (uint32_t i = 0; i < k; i++)
+		v += a[i] * w[i];
+	return v;
+}
+
+struct qmm_bufs {
+	void *xb;		/* [mb][k] int8 or fp32 */
+	float *xs;		/* [mb] (I8) */
+	float *ws;		/* [n] (I8) */
+	float *acc;		/* [mb][n] */
+	uint8_t *w;		/* [wb][row bytes] */
+	float *wf;		/* [wb][k] decoded fp16 weights */
+	void *ybuf;
+};
+
+static void qmm_bufs_free(struct qmm_bufs *b)
+{
+	free(b->xb);
+	free(b->xs);
+	free(b->ws);
+	free(b->acc);
+	free(b->w);
+	free(b->wf);
+	free(b->ybuf);
+}
+
+static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
+		     struct qmm_bufs *b, uint32_t mn, uint32_t wb,
+		     uint64_t rb)
+{
+	int f16 = c->wfmt == LLA_WFMT_F16;
+
+	for (uint32_t n0 = 0; n0 < c->n; n0 += wb) {
+		uint32_t nn = min_u32(wb, (uint64_t)c->n - n0);
+		int err;
+
+		err = lla_rd_rows(x, c->w_iova + (uint64_t)n0 * c->w_stride,
+				  c->w_stride, nn, rb, b->w);
+		if (err)
+			return err;
+		if (f16) {
+			for (size_t i = 0; i < (size_t)nn * c->k; i++) {
+				uint16_t h;
+
+				memcpy(&h, b->w + 2 * i, 2);
+				b->wf[i] = lla_f16_to_f32(h);
+			}
+		}
+		for (uint32_t i = 0; i < nn; i++) {
+			for (uint32_t r = 0; r < mn; r++) {
+				size_t xo = (size_t)r * c->k;
+				size_t wo = (size_t)i * c->k;
+				float v;
+
+				if (f16) {
+					v = dot_f16((const float *)b->xb + xo,
+						    b->wf + wo, c->k);
+				} else {
+					int32_t dot = dot_i8(
+						(const int8_t *)b->xb + xo,
+						(const int8_t *)b->w + wo,
+						c->k);
+					/* ((float)acc / x_scale) * w_scale */
+					v = ((float)dot / b->xs[r]) *
+					    b->ws[n0 + i];
+				}
+				b->acc[(size_t)r * c->n + n0 + i] = v;
+			}
+		}
+	}
+	return LLA_OK;
+}
+
+int lla_op_qmm(struct lla_exec *x, const struct lla_cmd_qmm *c)
+{
+	int f16 = c->wfmt == LLA_WFMT_F16;
+	uint64_t esz = f16 ? 4 : 1;	/* activation element bytes */
+	uint64_t rb = f16 ? 2ull * c->k : c->k;
+	uint32_t mb, wb;
+	struct qmm_bufs b = { 0 };
+	int err = LLA_ERR_NOMEM;
+
+	if (c->wfmt != LLA_WFMT_I8 && !f16)
+		return LLA_ERR_BAD_FORMAT;
+	mb = block_rows(c->m, 4ull * c->n, MM_ACC_FLOATS * 4ull);
+	mb = min_u32(mb, block_rows(c->m, esz * c->k, MM_X_BYTES));
+	wb = block_rows(c->n, rb, MM_W_BYTES);
+
+	b.xb = lla_alloc((uint64_t)mb * c->k, esz);
+	b.acc = lla_alloc((uint64_t)mb * c->n, sizeof(float));
+	b.w = lla_alloc((uint64_t)wb * rb, 1);
+	b.ybuf = lla_alloc(c->n, sizeof(float));
+	if (f16) {
+		b.wf = lla_alloc((uint64_t)wb * c->k, sizeof(float));
+	} else {
+		b.xs = lla_alloc(mb, sizeof(float));
+		b.ws = lla_alloc(c->n, sizeof(float));
+	}
+	if (!b.xb || !b.acc || !b.w || !b.ybuf ||
+	    (f16 ? !b.wf : (!b.xs || !b.ws)))
+		goto out;
+
+	if (!f16) {
+		err = lla_rd(x, c->w_scale_iova, b.ws, 4ull * c->n);
+		if (err)
+			goto out;
+	}
+	for (uint32_t m0 = 0; m0 < c->m; m0 += mb) {
+		uint32_t mn = min_u32(mb, (uint64_t)c->m - m0);
+
+		err = lla_rd_rows(x, c->x_iova + (uint64_t)m0 * c->x_stride,
+				  c->x_stride, mn, esz * c->k, b.xb);
+		if (!err && !f16)
+			err = lla_rd(x, c->x_scale_iova + 4ull * m0, b.xs,
+				     4ull * mn);
+		if (!err)
+			err = qmm_block(x, c, &b, mn, wb, rb);
+		if (!err)
+			err = finish_rows(x, &c->epi, c->y_iova, c->y_stride,
+					  m0, mn, c->n, b.acc, b.ybuf);
+		if (err)
+			goto out;
+	}
+	err = LLA_OK;
+out:
+	qmm_bufs_free(&b);
+	return err;
+}
