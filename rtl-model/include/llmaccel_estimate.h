@@ -21,15 +21,6 @@
 extern "C" {
 #endif
 
-/*
- * lla_cmd_cycles() with the position of ROPE/ATTN commands that read it
- * from memory (pos_iova != 0) taken from @pos, the value the executor
- * read; other commands as lla_cmd_cycles().  For lla_execute() and the
- * persistent decode buffer, whose immediate pos is 0.
- */
-uint64_t lla_cmd_cycles_at_pos(const struct lla_uarch *u,
-			       const struct lla_cmd_hdr *cmd, uint32_t pos,
-			       uint64_t *macs);
 
 /* Shape of a decoder-only BitNet model (llama.cpp "bitnet" graph). */
 struct lla_model_shape {

@@ -73,6 +73,16 @@ const char *const *lla_uarch_preset_names(void);
 uint64_t lla_cmd_cycles(const struct lla_uarch *u,
 			const struct lla_cmd_hdr *cmd, uint64_t *macs);
 
+/*
+ * lla_cmd_cycles() with the position of ROPE/ATTN commands that read it
+ * from memory (pos_iova != 0) taken from @pos, the value the executor
+ * read; other commands as lla_cmd_cycles().  For lla_execute() and the
+ * persistent decode buffer, whose immediate pos is 0.
+ */
+uint64_t lla_cmd_cycles_at_pos(const struct lla_uarch *u,
+			       const struct lla_cmd_hdr *cmd, uint32_t pos,
+			       uint64_t *macs);
+
 /* ---------------- validate and execute ---------------- */
 #define LLA_EXEC_BLOCKED	0x100	/* SEM_WAIT not yet satisfied */
 

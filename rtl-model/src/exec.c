@@ -50,6 +50,19 @@ static int dispatch(struct lla_exec *x, const struct lla_cmd_hdr *h)
 	}
 }
 
+/*
+ * Cycles of one executed command.  ROPE and attention cost depends on the
+ * sequence position, which the op may have read from memory (x->pos).
+ */
+static uint64_t cmd_cycles(const struct lla_exec *x,
+			   const struct lla_cmd_hdr *h, uint64_t *macs)
+{
+	if (h->opcode == LLA_OP_ROPE || h->opcode == LLA_OP_ATTN_PREFILL ||
+	    h->opcode == LLA_OP_ATTN_DECODE)
+		return lla_cmd_cycles_at_pos(x->uarch, h, x->pos, macs);
+	return lla_cmd_cycles(x->uarch, h, macs);
+}
+
 int lla_execute(const void *cmds, size_t len, const struct lla_mem *mem,
 		const struct lla_exec_opts *opts, struct lla_job_result *res)
 {
@@ -73,6 +86,7 @@ int lla_execute(const void *cmds, size_t len, const struct lla_mem *mem,
 	x.uarch = opts->uarch ? opts->uarch : lla_uarch_preset("default");
 	x.now_cycle = opts->start_cycle;
 	x.use_lut = opts->use_lut;
+	x.pos = 0;
 
 	for (; off < len; idx++) {
 		const struct lla_cmd_hdr *h = (const void *)(p + off);
@@ -81,13 +95,13 @@ int lla_execute(const void *cmds, size_t len, const struct lla_mem *mem,
 		off += h->size;
 		if (idx < opts->first_cmd)
 			continue;
-		cyc = lla_cmd_cycles(x.uarch, h, &macs);
 		err = dispatch(&x, h);
 		if (err) {
 			res->status = err;
 			res->cmd_index = idx;
 			return err;
 		}
+		cyc = cmd_cycles(&x, h, &macs);
 		res->commands++;
 		res->cycles += cyc;
 		res->macs += macs;
@@ -127,6 +141,9 @@ int lla_run_job(const struct lla_mem *mem, uint64_t cmdbuf_iova,
 	}
 	err = lla_execute(buf, cmdbuf_len, mem, opts, res);
 	res->bytes_read += cmdbuf_len;
+	/* Descriptor fetch, command-buffer load and completion write-back. */
+	res->cycles += (opts && opts->uarch ? opts->uarch :
+			lla_uarch_preset("default"))->job_overhead_cycles;
 	free(buf);
 	return err;
 }

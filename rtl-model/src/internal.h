@@ -13,6 +13,7 @@ struct lla_exec {
 	const struct lla_uarch *uarch;
 	uint64_t now_cycle;		/* device clock (TIMESTAMP) */
 	uint32_t use_lut;
+	uint32_t pos;			/* position the last ROPE/ATTN used */
 };
 
 /*
@@ -27,6 +28,12 @@ int lla_rd_rows(struct lla_exec *x, uint64_t iova, uint64_t stride,
 		uint32_t rows, uint64_t row_bytes, void *dst);
 int lla_wr_rows(struct lla_exec *x, uint64_t iova, uint64_t stride,
 		uint32_t rows, uint64_t row_bytes, const void *src);
+/*
+ * The sequence position of a ROPE/ATTN command: the u32 at @pos_iova when
+ * non-zero, else the immediate; remembered in x->pos for the cycle model.
+ */
+int lla_rd_pos(struct lla_exec *x, uint64_t pos_iova, uint32_t imm,
+	       uint32_t *pos);
 /* Checked allocation: NULL means LLA_ERR_NOMEM (n * size overflow too). */
 void *lla_alloc(uint64_t n, uint64_t size);
 

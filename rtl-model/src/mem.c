@@ -112,6 +112,20 @@ int lla_wr_rows(struct lla_exec *x, uint64_t iova, uint64_t stride,
 	return LLA_OK;
 }
 
+int lla_rd_pos(struct lla_exec *x, uint64_t pos_iova, uint32_t imm,
+	       uint32_t *pos)
+{
+	*pos = imm;
+	if (pos_iova) {
+		int err = lla_rd(x, pos_iova, pos, sizeof(*pos));
+
+		if (err)
+			return err;
+	}
+	x->pos = *pos;
+	return LLA_OK;
+}
+
 void *lla_alloc(uint64_t n, uint64_t size)
 {
 	if (size && n > SIZE_MAX / size)

@@ -273,6 +273,13 @@ uint32_t lla_wfmt_row_bytes(uint8_t wfmt, uint32_t k)
 	}
 }
 
+/*
+ * Ternary rows are packed as documented in llmaccel_hw.h (pad weights
+ * are 0).  For completeness I8 rows are copied and F16 rows hold each
+ * weight as a half (unpack rounds it back with lla_quant_one).  Unknown
+ * formats are ignored.
+ */
+
 /* Code of a ternary weight: w + 1 for -1, 0, +1; any sign otherwise. */
 static uint8_t trit_code(int8_t w)
 {

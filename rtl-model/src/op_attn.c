@@ -181,15 +181,13 @@ static int attn_alloc(struct attn_ctx *a)
 int lla_op_attn(struct lla_exec *x, const struct lla_cmd_attn *c)
 {
 	struct attn_ctx a = { 0 };
-	uint32_t pos = c->pos;
+	uint32_t pos;
 	uint64_t base;
 	int err;
 
-	if (c->pos_iova) {
-		err = lla_rd(x, c->pos_iova, &pos, sizeof(pos));
-		if (err)
-			return err;
-	}
+	err = lla_rd_pos(x, c->pos_iova, c->pos, &pos);
+	if (err)
+		return err;
 	base = pos;
 	if (base + c->m > c->max_ctx)
 		return LLA_ERR_INDEX;

@@ -9,11 +9,9 @@
 static int rope_base(struct lla_exec *x, const struct lla_cmd_rope *c,
 		     uint64_t *base)
 {
-	uint32_t p = c->pos;
-	int err = LLA_OK;
+	uint32_t p;
+	int err = lla_rd_pos(x, c->pos_iova, c->pos, &p);
 
-	if (c->pos_iova)
-		err = lla_rd(x, c->pos_iova, &p, sizeof(p));
 	*base = p;
 	return err;
 }

@@ -707,6 +707,76 @@ static void test_sem(void)
 	env_free(&e);
 }
 
+/* ---------------- through lla_execute ---------------- */
+
+/*
+ * A job [TIMESTAMP, FILL, SEM_WAIT, COPY] blocks at the wait with the
+ * first two done and the copy not; after a SEM_SIGNAL job it resumes at
+ * the wait and finishes.
+ */
+static void test_exec_blocked(void)
+{
+	struct {
+		struct lla_cmd_timestamp ts;
+		struct lla_cmd_fill fl;
+		struct lla_cmd_sem w;
+		struct lla_cmd_copy cp;
+	} job;
+	struct lla_cmd_sem sig;
+	struct lla_exec_opts opts = { 0 };
+	struct lla_job_result res;
+	struct env e;
+	uint64_t tsi, sem, a, b, t;
+	int err;
+
+	env_init(&e, 1 << 20);
+	tsi = env_alloc(&e, 8);
+	sem = env_alloc(&e, 8);
+	a = env_alloc(&e, 256);
+	b = env_alloc(&e, 256);
+	memset(&job, 0, sizeof(job));
+	job.ts.hdr.opcode = LLA_OP_TIMESTAMP;
+	job.ts.hdr.size = sizeof(job.ts);
+	job.ts.dst_iova = tsi;
+	job.fl.hdr.opcode = LLA_OP_FILL;
+	job.fl.hdr.size = sizeof(job.fl);
+	job.fl.dst_iova = a;
+	job.fl.len = 256;
+	job.fl.value = 0x01020304u;
+	job.w.hdr.opcode = LLA_OP_SEM_WAIT;
+	job.w.hdr.size = sizeof(job.w);
+	job.w.iova = sem;
+	job.w.value = 3;
+	job.w.op = LLA_SEM_GE;
+	job.cp.hdr.opcode = LLA_OP_COPY;
+	job.cp.hdr.size = sizeof(job.cp);
+	job.cp.src_iova = a;
+	job.cp.dst_iova = b;
+	job.cp.len = 256;
+	opts.start_cycle = 777;
+
+	err = lla_execute(&job, sizeof(job), &e.mem, &opts, &res);
+	memcpy(&t, P(&e, tsi), 8);
+	tap_ok(err == LLA_EXEC_BLOCKED && res.cmd_index == 2 && t == 777 &&
+	       !memcmp(P(&e, a), "\x04\x03\x02\x01", 4) &&
+	       is_filled(P(&e, b), 0, 256),
+	       "execute: blocks at SEM_WAIT (index 2), earlier commands done");
+
+	memset(&sig, 0, sizeof(sig));
+	sig.hdr.opcode = LLA_OP_SEM_SIGNAL;
+	sig.hdr.size = sizeof(sig);
+	sig.iova = sem;
+	sig.value = 3;
+	sig.op = LLA_SEM_ADD;
+	err = lla_execute(&sig, sizeof(sig), &e.mem, NULL, &res);
+	opts.first_cmd = 2;
+	err |= lla_execute(&job, sizeof(job), &e.mem, &opts, &res);
+	tap_ok(err == LLA_OK && res.commands == 2 &&
+	       !memcmp(P(&e, a), P(&e, b), 256),
+	       "execute: after SEM_SIGNAL ADD 3 the job resumes and copies");
+	env_free(&e);
+}
+
 int main(void)
 {
 	test_rope();
@@ -715,6 +785,7 @@ int main(void)
 	test_embed();
 	test_copy_fill();
 	test_sem();
+	test_exec_blocked();
 	check_valid_cmds();
 	return tap_done();
 }

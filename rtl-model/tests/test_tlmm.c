@@ -417,8 +417,19 @@ static void setup_run(struct mm_run *r, const struct mm_case *c,
 	r->x.use_lut = (uint32_t)use_lut;
 }
 
+/* When set, commands go through lla_execute (validation + dispatch). */
+static int via_execute;
+
 static int exec_run(struct mm_run *r, const struct mm_case *c)
 {
+	if (via_execute) {
+		struct lla_exec_opts o = { .use_lut = r->x.use_lut };
+		size_t len = c->kind == K_TLMM ? sizeof(r->cmd.t) :
+						 sizeof(r->cmd.q);
+		int err = lla_execute(&r->cmd, len, &r->a.mem, &o, &r->res);
+
+		return err == LLA_OK && r->res.commands != 1 ? -1 : err;
+	}
 	return c->kind == K_TLMM ? lla_op_tlmm(&r->x, &r->cmd.t) :
 				   lla_op_qmm(&r->x, &r->cmd.q);
 }
@@ -465,7 +476,7 @@ static int check_case(const struct mm_case *c, int use_lut)
  * shape; the paddings vary with the combination.  Returns failures.
  */
 static int sweep_shape(int kind, uint8_t wfmt, uint32_t m, uint32_t n,
-		       uint32_t k, int invalid, int *runs)
+		       uint32_t k, int invalid, int use_lut, int *runs)
 {
 	int bad = 0;
 
@@ -476,7 +487,8 @@ static int sweep_shape(int kind, uint8_t wfmt, uint32_t m, uint32_t n,
 					.kind = kind, .wfmt = wfmt,
 					.m = m, .n = n, .k = k,
 					.xpad = (e & 1) ? 4 * (e + 1) : 0,
-					.wpad = (uint32_t)(act * 3),
+					/* fp16 weight rows stay 2-aligned */
+					.wpad = (uint32_t)(act * (kind == K_QMM_F16 ? 4 : 3)),
 					.ypad = (uint32_t)(out * 8 + (e & 2) * 2),
 					.gpad = 12, .rpad = (e & 4) ? 4 : 0,
 					.act = act, .out = out,
@@ -485,7 +497,7 @@ static int sweep_shape(int kind, uint8_t wfmt, uint32_t m, uint32_t n,
 					.invalid = invalid,
 				};
 
-				bad += !check_case(&c, 0);
+				bad += !check_case(&c, use_lut);
 				(*runs)++;
 			}
 		}
@@ -508,7 +520,7 @@ static void test_tlmm_golden(void)
 			int runs = 0;
 			int bad = sweep_shape(K_TLMM, wfmt, shapes[i].m,
 					      shapes[i].n, shapes[i].k,
-					      shapes[i].invalid, &runs);
+					      shapes[i].invalid, 0, &runs);
 
 			tap_ok(bad == 0, "TLMM %s M=%u N=%u K=%u%s: %d/%d combos (act x out x bias/gate/res) match",
 			       f ? "T5" : "T2", shapes[i].m, shapes[i].n,
@@ -549,7 +561,7 @@ static void test_qmm_golden(void)
 		for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 			int runs = 0;
 			int bad = sweep_shape(kind, 0, shapes[i].m,
-					      shapes[i].n, shapes[i].k, 0,
+					      shapes[i].n, shapes[i].k, 0, 0,
 					      &runs);
 
 			tap_ok(bad == 0, "QMM %s M=%u N=%u K=%u: %d/%d combos match",
@@ -668,6 +680,27 @@ static void test_faults(void)
 	data_free(&d);
 }
 
+/* The same golden cases through the whole job engine. */
+static void test_via_execute(void)
+{
+	int runs = 0, bad;
+
+	via_execute = 1;
+	bad = sweep_shape(K_TLMM, LLA_WFMT_T2, 3, 5, 17, 0, 1, &runs);
+	tap_ok(bad == 0, "lla_execute TLMM T2 (LUT engine) M=3 N=5 K=17: %d/%d combos pass validation and match",
+	       runs - bad, runs);
+	runs = 0;
+	bad = sweep_shape(K_TLMM, LLA_WFMT_T5, 4, 9, 30, 1, 0, &runs);
+	tap_ok(bad == 0, "lla_execute TLMM T5 M=4 N=9 K=30: %d/%d combos match",
+	       runs - bad, runs);
+	runs = 0;
+	bad = sweep_shape(K_QMM_I8, 0, 2, 13, 7, 0, 0, &runs);
+	bad += sweep_shape(K_QMM_F16, 0, 3, 5, 17, 0, 0, &runs);
+	tap_ok(bad == 0, "lla_execute QMM I8 and F16: %d/%d combos match",
+	       runs - bad, runs);
+	via_execute = 0;
+}
+
 int main(void)
 {
 	rng_state = 0x5eed;
@@ -676,5 +709,6 @@ int main(void)
 	test_tlmm_blocks();
 	test_qmm_golden();
 	test_faults();
+	test_via_execute();
 	return tap_done();
 }
