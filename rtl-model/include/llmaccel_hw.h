@@ -223,14 +223,14 @@ struct lla_completion {
 /* ------------------------------------------------------------------ */
 enum lla_error {
 	LLA_OK = 0,
-	LLA_ERR_BAD_OPCODE = 1,		/* unknown or unsupported opcode */
+	LLA_ERR_BAD_OPCODE = 1,		/* opcode not in LLA_REG_OPCODES */
 	LLA_ERR_BAD_SIZE = 2,		/* header size wrong for the opcode */
 	LLA_ERR_BAD_VERSION = 3,	/* command version not supported */
 	LLA_ERR_BAD_FLAGS = 4,		/* unknown flag bits */
 	LLA_ERR_RESERVED = 5,		/* a reserved field is not zero */
 	LLA_ERR_ZERO_DIM = 6,		/* a dimension is zero */
 	LLA_ERR_DIM_TOO_LARGE = 7,	/* a dimension exceeds its limit */
-	LLA_ERR_OVERFLOW = 8,		/* a size computation overflows */
+	LLA_ERR_OVERFLOW = 8,		/* operand elements > LLA_MAX_ELEMS */
 	LLA_ERR_BAD_STRIDE = 9,		/* stride smaller than a row */
 	LLA_ERR_MISALIGNED = 10,	/* address or stride not aligned */
 	LLA_ERR_IOVA_RANGE = 11,	/* operand outside the 48-bit space */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Command validation: every field a command carries is checked before any
- * device memory is touched.  Checks run in a fixed order (header, reserved
- * fields, enumerations, zero and oversized dimensions, scalar parameters,
- * strides, alignment, element-count products, address ranges) so each bad
- * field maps to one documented error code; docs/hw-spec.md lists them.
+ * device memory is touched.  The header is checked first (opcode, version,
+ * size, flags, reserved fields), then each command's fields in a fixed
+ * order, so one bad field always yields the same documented error code;
+ * docs/hw-spec.md lists the order and the code of every rule.
  */
 #include <string.h>
 #include "internal.h"
