@@ -20,16 +20,17 @@ MODEL_LIB  := $(BUILD)/rtl-model/libllamodel.a
 TEST_SRCS  := $(sort $(wildcard rtl-model/tests/test_*.c))
 TEST_BINS  := $(TEST_SRCS:rtl-model/tests/%.c=$(BUILD)/rtl-model/tests/%)
 CLI        := $(BUILD)/bin/llmaccel-model
+BENCH      := $(BUILD)/bin/tlmm-bench
 TAPDIR     := $(BUILD)/tap
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 
-.PHONY: all check check-host check-host-plain check-host-asan check-cli \
+.PHONY: bench all check check-host check-host-plain check-host-asan check-cli \
 	fuzz run setup clean tests asan-tests
 .DEFAULT_GOAL := all
 
-all: $(MODEL_LIB) $(CLI) $(TEST_BINS)
+all: $(MODEL_LIB) $(CLI) $(BENCH) $(TEST_BINS)
 tests: $(TEST_BINS)
 
 $(BUILD)/%.o: %.c $(wildcard rtl-model/include/*.h rtl-model/src/*.h rtl-model/tests/*.h rtl-model/cli/*.h)
@@ -47,6 +48,14 @@ CLI_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard rtl-model/cli/*.c)))
 $(CLI): $(CLI_OBJS) $(MODEL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH): $(BUILD)/rtl-model/bench/tlmm-bench.o $(MODEL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Benchmarks print figures; nothing is asserted.
+bench: $(BENCH)
+	$(BENCH)
 
 # ---- tests ---------------------------------------------------------------
 # Each suite writes TAP to $(TAPDIR); tap-summary.sh prints the verdict.
