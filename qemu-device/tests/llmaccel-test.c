@@ -1,0 +1,1374 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qtest for the llmaccel PCIe device: registers, rings, MMU, errors,
+ * reset and fault injection, driven without a guest kernel.  Run with
+ * QTEST_QEMU_BINARY=.../qemu-system-x86_64 llmaccel-test --tap.
+ *
+ * Guest memory (rings, page tables, command buffers, data) comes from the
+ * libqos PC allocator; page tables are built by the test itself.
+ */
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "libqos/malloc-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "qobject/qdict.h"
+#include "hw/misc/llmaccel/llmaccel_hw.h"
+
+#define WAIT_MS         5000
+#define ASID            3
+
+typedef struct Lla {
+    QTestState *qts;
+    QGuestAllocator alloc;
+    QPCIBus *bus;
+    QPCIDevice *dev;
+    QPCIBar bar;
+    uint64_t root;          /* level-3 table of ASID */
+} Lla;
+
+typedef struct Ring {
+    unsigned int q;
+    uint32_t log2;
+    uint64_t ring;
+    uint64_t compl;
+    uint32_t tail;
+} Ring;
+
+static const char *data_dirs(void)
+{
+    static char buf[256];
+    const char *d1 = "/usr/share/seabios", *d2 = "/usr/share/qemu";
+
+    buf[0] = 0;
+    if (g_file_test(d1, G_FILE_TEST_IS_DIR)) {
+        g_strlcat(buf, " -L ", sizeof(buf));
+        g_strlcat(buf, d1, sizeof(buf));
+    }
+    if (g_file_test(d2, G_FILE_TEST_IS_DIR)) {
+        g_strlcat(buf, " -L ", sizeof(buf));
+        g_strlcat(buf, d2, sizeof(buf));
+    }
+    return buf;
+}
+
+static uint32_t rd(Lla *t, uint64_t off)
+{
+    return qpci_io_readl(t->dev, t->bar, off);
+}
+
+static void wr(Lla *t, uint64_t off, uint32_t val)
+{
+    qpci_io_writel(t->dev, t->bar, off, val);
+}
+
+static uint64_t rd64(Lla *t, uint64_t off)
+{
+    uint32_t lo = rd(t, off);
+
+    return lo | ((uint64_t)rd(t, off + 4) << 32);
+}
+
+static uint64_t zalloc(Lla *t, size_t size)
+{
+    uint64_t a = guest_alloc(&t->alloc, size);
+
+    g_assert(a);
+    qtest_memset(t->qts, a, 0, size);
+    return a;
+}
+
+static void lla_start_machine(Lla *t, const char *machine, const char *props)
+{
+    memset(t, 0, sizeof(*t));
+    t->qts = qtest_initf("%s%s -nodefaults -device llmaccel,addr=04.0%s",
+                         machine, data_dirs(), props);
+    pc_alloc_init(&t->alloc, t->qts, ALLOC_NO_FLAGS);
+    t->bus = qpci_new_pc(t->qts, &t->alloc);
+    t->dev = qpci_device_find(t->bus, QPCI_DEVFN(4, 0));
+    g_assert(t->dev);
+    qpci_device_enable(t->dev);
+    t->bar = qpci_iomap(t->dev, LLA_BAR_REGS, NULL);
+}
+
+static void lla_start(Lla *t, const char *props)
+{
+    lla_start_machine(t, "", props);
+}
+
+static void lla_stop(Lla *t)
+{
+    g_free(t->dev);
+    qpci_free_pc(t->bus);
+    alloc_destroy(&t->alloc);
+    qtest_quit(t->qts);
+}
+
+/* ---- device MMU: page tables written by the test ---- */
+
+static void as_setup(Lla *t, uint32_t asid)
+{
+    t->root = zalloc(t, LLA_PAGE_SIZE);
+    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_ROOT_LO, (uint32_t)t->root);
+    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_ROOT_HI, t->root >> 32);
+    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_CONFIG, LLA_MMU_AS_ENABLE);
+}
+
+static void pt_map(Lla *t, uint64_t iova, uint64_t pa, uint64_t perms)
+{
+    uint64_t table = t->root;
+    int level;
+
+    for (level = LLA_PT_LEVELS - 1; level > 0; level--) {
+        uint64_t ea = table + LLA_PT_INDEX(iova, level) * 8;
+        uint64_t pte = qtest_readq(t->qts, ea);
+
+        if (!(pte & LLA_PTE_VALID)) {
+            pte = zalloc(t, LLA_PAGE_SIZE) | LLA_PTE_VALID;
+            qtest_writeq(t->qts, ea, pte);
+        }
+        table = pte & LLA_PTE_ADDR_MASK;
+    }
+    qtest_writeq(t->qts, table + LLA_PT_INDEX(iova, 0) * 8,
+                 (pa & LLA_PTE_ADDR_MASK) | LLA_PTE_VALID | perms);
+}
+
+/* Allocate @pages pages of guest memory and map them at @iova. */
+static uint64_t map_new(Lla *t, uint64_t iova, unsigned int pages,
+                        uint64_t perms)
+{
+    uint64_t pa = zalloc(t, pages * LLA_PAGE_SIZE);
+    unsigned int i;
+
+    for (i = 0; i < pages; i++) {
+        pt_map(t, iova + i * LLA_PAGE_SIZE, pa + i * LLA_PAGE_SIZE, perms);
+    }
+    return pa;
+}
+
+/* ---- rings ---- */
+
+static void ring_setup(Lla *t, Ring *r, unsigned int q, uint32_t log2)
+{
+    uint64_t base = LLA_REG_QUEUE(q);
+    size_t bytes = (size_t)64 << log2;
+
+    r->q = q;
+    r->log2 = log2;
+    r->ring = zalloc(t, bytes);
+    r->compl = zalloc(t, bytes);
+    r->tail = 0;
+    wr(t, base + LLA_Q_RING_LO, (uint32_t)r->ring);
+    wr(t, base + LLA_Q_RING_HI, r->ring >> 32);
+    wr(t, base + LLA_Q_RING_LOG2, log2);
+    wr(t, base + LLA_Q_COMPL_LO, (uint32_t)r->compl);
+    wr(t, base + LLA_Q_COMPL_HI, r->compl >> 32);
+    wr(t, base + LLA_Q_CONTROL, LLA_Q_CONTROL_ENABLE);
+    wr(t, LLA_REG_CONTROL, LLA_CONTROL_ENABLE);
+}
+
+/* Queue one descriptor; returns its slot. */
+static uint32_t submit(Lla *t, Ring *r, uint64_t cmd_iova, uint32_t len,
+                       uint64_t seq)
+{
+    struct lla_ring_desc d;
+    uint32_t slot = r->tail;
+
+    memset(&d, 0, sizeof(d));
+    d.cmdbuf_iova = cpu_to_le64(cmd_iova);
+    d.cmdbuf_len = cpu_to_le32(len);
+    d.asid = cpu_to_le16(ASID);
+    d.flags = cpu_to_le16(LLA_DESC_F_IRQ);
+    d.seq = cpu_to_le64(seq);
+    qtest_memwrite(t->qts, r->ring + (uint64_t)slot * 64, &d, sizeof(d));
+    r->tail = (slot + 1) & ((1u << r->log2) - 1);
+    wr(t, LLA_REG_QUEUE(r->q) + LLA_Q_TAIL, r->tail);
+    return slot;
+}
+
+/* Poll until HEAD reaches the tail (all submitted jobs done). */
+static bool wait_idle(Lla *t, Ring *r)
+{
+    int i;
+
+    for (i = 0; i < WAIT_MS; i++) {
+        if (rd(t, LLA_REG_QUEUE(r->q) + LLA_Q_HEAD) == r->tail &&
+            !(rd(t, LLA_REG_QUEUE(r->q) + LLA_Q_STATUS) &
+              LLA_Q_STATUS_BUSY)) {
+            return true;
+        }
+        g_usleep(1000);
+    }
+    return false;
+}
+
+static void compl_read(Lla *t, Ring *r, uint32_t slot, struct lla_completion *c)
+{
+    qtest_memread(t->qts, r->compl + (uint64_t)slot * 64, c, sizeof(*c));
+    c->seq = le64_to_cpu(c->seq);
+    c->status = le32_to_cpu(c->status);
+    c->cmd_index = le32_to_cpu(c->cmd_index);
+    c->fault_iova = le64_to_cpu(c->fault_iova);
+    c->cycles = le64_to_cpu(c->cycles);
+    c->start_cycle = le64_to_cpu(c->start_cycle);
+    c->end_cycle = le64_to_cpu(c->end_cycle);
+    c->flags = le32_to_cpu(c->flags);
+}
+
+static uint64_t qreg64(Lla *t, unsigned int q, uint64_t off)
+{
+    return rd64(t, LLA_REG_QUEUE(q) + off);
+}
+
+/* ---- command builders ---- */
+
+static size_t put_nop(uint8_t *buf, size_t off)
+{
+    struct lla_cmd_nop c = {
+        .hdr = { .opcode = LLA_OP_NOP, .size = sizeof(c) },
+    };
+
+    memcpy(buf + off, &c, sizeof(c));
+    return off + sizeof(c);
+}
+
+static size_t put_copy(uint8_t *buf, size_t off, uint64_t src, uint64_t dst,
+                       uint64_t len)
+{
+    struct lla_cmd_copy c = {
+        .hdr = { .opcode = LLA_OP_COPY, .size = sizeof(c) },
+        .src_iova = src,
+        .dst_iova = dst,
+        .len = len,
+    };
+
+    memcpy(buf + off, &c, sizeof(c));
+    return off + sizeof(c);
+}
+
+static size_t put_sem(uint8_t *buf, size_t off, uint8_t opcode,
+                      uint64_t iova, uint64_t value, uint8_t op)
+{
+    struct lla_cmd_sem c = {
+        .hdr = { .opcode = opcode, .size = sizeof(c) },
+        .iova = iova,
+        .value = value,
+        .op = op,
+    };
+
+    memcpy(buf + off, &c, sizeof(c));
+    return off + sizeof(c);
+}
+
+/* IOVA layout of the tests */
+#define IOVA_CMD        0x100000ull     /* command buffers, read-only */
+#define IOVA_SRC        0x200000ull     /* read-only data */
+#define IOVA_DST        0x300000ull     /* read/write data */
+#define IOVA_RO         0x400000ull     /* read-only target for writes */
+#define IOVA_UNMAPPED   0x7ff000ull
+
+typedef struct Env {
+    Lla t;
+    Ring r;
+    uint64_t cmd_pa, src_pa, dst_pa;
+} Env;
+
+static void env_start_machine(Env *e, const char *machine, const char *props)
+{
+    lla_start_machine(&e->t, machine, props);
+    as_setup(&e->t, ASID);
+    e->cmd_pa = map_new(&e->t, IOVA_CMD, 4, LLA_PTE_READ);
+    e->src_pa = map_new(&e->t, IOVA_SRC, 2, LLA_PTE_READ);
+    e->dst_pa = map_new(&e->t, IOVA_DST, 2, LLA_PTE_READ | LLA_PTE_WRITE);
+    map_new(&e->t, IOVA_RO, 1, LLA_PTE_READ);
+    ring_setup(&e->t, &e->r, 0, 4);
+}
+
+static void env_start(Env *e, const char *props)
+{
+    env_start_machine(e, "", props);
+}
+
+/* Write a command buffer into page @page of the command area. */
+static uint64_t put_cmdbuf(Env *e, unsigned int page, const void *buf,
+                           size_t len)
+{
+    qtest_memwrite(e->t.qts, e->cmd_pa + page * LLA_PAGE_SIZE, buf, len);
+    return IOVA_CMD + page * LLA_PAGE_SIZE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_identity(void)
+{
+    Lla t;
+
+    lla_start(&t, ",queues=3,preset=tellme-kv260");
+    g_assert_cmphex(qpci_config_readw(t.dev, PCI_VENDOR_ID), ==,
+                    LLA_PCI_VENDOR_ID);
+    g_assert_cmphex(qpci_config_readw(t.dev, PCI_DEVICE_ID), ==,
+                    LLA_PCI_DEVICE_ID);
+    g_assert_cmphex(qpci_config_readw(t.dev, PCI_CLASS_DEVICE), ==,
+                    LLA_PCI_CLASS);
+    g_assert_cmphex(qpci_config_readb(t.dev, PCI_REVISION_ID), ==,
+                    LLA_PCI_REVISION);
+    g_assert_cmphex(qpci_find_capability(t.dev, PCI_CAP_ID_MSIX, 0), !=, 0);
+
+    g_assert_cmphex(rd(&t, LLA_REG_ID), ==, LLA_ID_MAGIC);
+    g_assert_cmphex(rd(&t, LLA_REG_VERSION), ==,
+                    LLA_VERSION(LLA_VERSION_MAJOR, LLA_VERSION_MINOR));
+    g_assert_cmpuint(rd(&t, LLA_REG_NUM_QUEUES), ==, 3);
+    g_assert_cmpuint(rd(&t, LLA_REG_NUM_AS), ==, LLA_MAX_AS);
+    g_assert_cmphex(rd(&t, LLA_REG_CAPS) & LLA_CAP_MMU, ==, LLA_CAP_MMU);
+    g_assert_cmphex(rd(&t, LLA_REG_CAPS) & LLA_CAP_QUEUE_RESET, ==,
+                    LLA_CAP_QUEUE_RESET);
+    g_assert_cmphex(rd(&t, LLA_REG_OPCODES), ==, (1u << LLA_OP_COUNT) - 1);
+    g_assert_cmphex(rd(&t, LLA_REG_WFORMATS), ==, (1u << LLA_WFMT_COUNT) - 1);
+    g_assert_cmpuint(rd(&t, LLA_REG_MAX_M), ==, LLA_MAX_M);
+    g_assert_cmpuint(rd(&t, LLA_REG_MAX_N), ==, LLA_MAX_N);
+    g_assert_cmpuint(rd(&t, LLA_REG_MAX_K), ==, LLA_MAX_K);
+    g_assert_cmpuint(rd(&t, LLA_REG_MAX_CMDBUF), ==, LLA_MAX_CMDBUF_BYTES);
+    g_assert_cmpuint(rd(&t, LLA_REG_RING_LOG2_MAX), ==, LLA_RING_LOG2_MAX);
+    g_assert_cmpuint(rd(&t, LLA_REG_MAX_CTX), ==, LLA_MAX_CTX);
+    g_assert_cmpuint(rd(&t, LLA_REG_PRESET), ==, LLA_PRESET_TELLME_KV260);
+    g_assert_cmpuint(rd(&t, LLA_REG_CLOCK_KHZ), >, 0);
+    g_assert_cmphex(rd(&t, LLA_REG_STATUS) & LLA_STATUS_READY, ==,
+                    LLA_STATUS_READY);
+
+    /* Scratch is read/write; identity registers are read-only. */
+    wr(&t, LLA_REG_SCRATCH, 0xa5a55a5a);
+    g_assert_cmphex(rd(&t, LLA_REG_SCRATCH), ==, 0xa5a55a5a);
+    wr(&t, LLA_REG_ID, 0);
+    g_assert_cmphex(rd(&t, LLA_REG_ID), ==, LLA_ID_MAGIC);
+    /* Only aligned 4-byte accesses reach registers. */
+    qpci_io_writeb(t.dev, t.bar, LLA_REG_SCRATCH, 0x11);
+    qpci_io_writew(t.dev, t.bar, LLA_REG_SCRATCH, 0x2222);
+    g_assert_cmphex(rd(&t, LLA_REG_SCRATCH), ==, 0xa5a55a5a);
+    g_assert_cmphex(qpci_io_readw(t.dev, t.bar, LLA_REG_ID), ==, 0);
+    /* Queue registers beyond the configured queues read as zero. */
+    wr(&t, LLA_REG_QUEUE(5) + LLA_Q_RING_LOG2, 4);
+    g_assert_cmpuint(rd(&t, LLA_REG_QUEUE(5) + LLA_Q_RING_LOG2), ==, 0);
+    lla_stop(&t);
+}
+
+static void test_nop_copy(void)
+{
+    Env e;
+    uint8_t buf[256], src[300], dst[300];
+    struct lla_completion c;
+    size_t len;
+    uint64_t iova, hb;
+    uint32_t s0, s1;
+    unsigned int i;
+
+    env_start(&e, "");
+    wr(&e.t, LLA_REG_IRQ_MASK, LLA_IRQ_QUEUE(0) | LLA_IRQ_ERROR);
+    qpci_msix_enable(e.t.dev);
+
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s0 = submit(&e.t, &e.r, iova, len, 41);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s0, &c);
+    g_assert_cmphex(c.flags & LLA_COMPL_F_VALID, ==, LLA_COMPL_F_VALID);
+    g_assert_cmpuint(c.seq, ==, 41);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.cmd_index, ==, 1);
+    g_assert_cmpuint(c.end_cycle, ==, c.start_cycle + c.cycles);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 41);
+
+    /* COPY 300 bytes across a page boundary of the source. */
+    for (i = 0; i < sizeof(src); i++) {
+        src[i] = (uint8_t)(i * 7 + 3);
+    }
+    qtest_memwrite(e.t.qts, e.src_pa + LLA_PAGE_SIZE - 100, src, sizeof(src));
+    len = put_nop(buf, 0);
+    len = put_copy(buf, len, IOVA_SRC + LLA_PAGE_SIZE - 100, IOVA_DST + 8,
+                   sizeof(src));
+    iova = put_cmdbuf(&e, 1, buf, len);
+    s1 = submit(&e.t, &e.r, iova, len, 0x100000042ull);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s1, &c);
+    g_assert_cmpuint(c.seq, ==, 0x100000042ull);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.cmd_index, ==, 2);
+    g_assert_cmpuint(c.cycles, >, 0);
+    qtest_memread(e.t.qts, e.dst_pa + 8, dst, sizeof(dst));
+    g_assert(memcmp(src, dst, sizeof(src)) == 0);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 0x100000042ull);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_HEAD), ==, 2);
+
+    /* Counters, heartbeat and clock. */
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_JOBS), ==, 2);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_COMMANDS), ==, 3);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_ERRORS), ==, 0);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_DMA_WR_BYTES), >=, sizeof(src));
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_DMA_RD_BYTES), >=, sizeof(src));
+    hb = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_assert_cmpuint(hb, >=, 3);
+    g_assert_cmpuint(rd64(&e.t, LLA_REG_CYCLES_LO), >=, c.end_cycle);
+
+    /* Interrupt status, W1C, and the MSI-X message (vector masked). */
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==, LLA_IRQ_QUEUE(0));
+    g_assert(qpci_msix_pending(e.t.dev, LLA_MSIX_VEC_QUEUE(0)));
+    g_assert(!qpci_msix_pending(e.t.dev, LLA_MSIX_VEC_ERROR(4)));
+    wr(&e.t, LLA_REG_IRQ_STATUS, LLA_IRQ_QUEUE(0));
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==, 0);
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==, 0);
+    lla_stop(&e.t);
+}
+
+static void test_mmu_fault(void)
+{
+    Env e;
+    uint8_t buf[256];
+    struct lla_completion c;
+    size_t len;
+    uint64_t iova;
+    uint32_t s, info;
+
+    env_start(&e, "");
+    wr(&e.t, LLA_REG_IRQ_MASK, LLA_IRQ_QUEUE(0) | LLA_IRQ_ERROR);
+
+    /* Command 1 reads an unmapped page. */
+    len = put_nop(buf, 0);
+    len = put_copy(buf, len, IOVA_UNMAPPED + 0x10, IOVA_DST, 64);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 7);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_MMU_FAULT);
+    g_assert_cmpuint(c.cmd_index, ==, 1);
+    g_assert_cmphex(c.fault_iova, ==, IOVA_UNMAPPED + 0x10);
+    g_assert_cmphex(c.flags & LLA_COMPL_F_FAULT_WRITE, ==, 0);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 7);
+
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==,
+                    LLA_FAULT_STATUS_VALID);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_FAULT_AS), ==, ASID);
+    g_assert_cmphex(rd64(&e.t, LLA_REG_FAULT_IOVA_LO), ==,
+                    IOVA_UNMAPPED + 0x10);
+    info = rd(&e.t, LLA_REG_FAULT_INFO);
+    g_assert_cmpuint((info >> LLA_FAULT_INFO_CODE_SHIFT) &
+                     LLA_FAULT_INFO_CODE_MASK, ==, LLA_ERR_MMU_FAULT);
+    g_assert_cmpuint((info >> LLA_FAULT_INFO_QUEUE_SHIFT) &
+                     LLA_FAULT_INFO_QUEUE_MASK, ==, 0);
+    g_assert_cmphex(info & LLA_FAULT_INFO_WRITE, ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_FAULT_COUNT), ==, 1);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_ERROR_COUNT), ==, 1);
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==,
+                    LLA_IRQ_QUEUE(0) | LLA_IRQ_ERROR);
+
+    /* A write to a read-only page: MMU_PERM; the first fault stays. */
+    len = put_copy(buf, 0, IOVA_SRC, IOVA_RO + 0x20, 16);
+    iova = put_cmdbuf(&e, 1, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 8);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_MMU_PERM);
+    g_assert_cmpuint(c.cmd_index, ==, 0);
+    g_assert_cmphex(c.fault_iova, ==, IOVA_RO + 0x20);
+    g_assert_cmphex(c.flags & LLA_COMPL_F_FAULT_WRITE, ==,
+                    LLA_COMPL_F_FAULT_WRITE);
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==,
+                    LLA_FAULT_STATUS_VALID | LLA_FAULT_STATUS_OVERFLOW);
+    g_assert_cmphex(rd64(&e.t, LLA_REG_FAULT_IOVA_LO), ==,
+                    IOVA_UNMAPPED + 0x10);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_FAULT_COUNT), ==, 2);
+
+    /* W1C, then the next fault latches again. */
+    wr(&e.t, LLA_REG_FAULT_STATUS,
+       LLA_FAULT_STATUS_VALID | LLA_FAULT_STATUS_OVERFLOW);
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==, 0);
+    s = submit(&e.t, &e.r, iova, len, 9);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==,
+                    LLA_FAULT_STATUS_VALID);
+    g_assert_cmphex(rd64(&e.t, LLA_REG_FAULT_IOVA_LO), ==, IOVA_RO + 0x20);
+    info = rd(&e.t, LLA_REG_FAULT_INFO);
+    g_assert_cmphex(info & LLA_FAULT_INFO_WRITE, ==, LLA_FAULT_INFO_WRITE);
+    g_assert_cmpuint((info >> LLA_FAULT_INFO_CODE_SHIFT) &
+                     LLA_FAULT_INFO_CODE_MASK, ==, LLA_ERR_MMU_PERM);
+
+    /* A descriptor naming a disabled address space. */
+    wr(&e.t, LLA_REG_MMU_AS(ASID) + LLA_MMU_AS_CONFIG, 0);
+    s = submit(&e.t, &e.r, iova, len, 10);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_BAD_AS);
+    g_assert_cmpuint(c.seq, ==, 10);
+    lla_stop(&e.t);
+}
+
+static void test_bad_command(void)
+{
+    Env e;
+    uint8_t buf[256];
+    struct lla_completion c;
+    struct lla_cmd_hdr bad = { .opcode = 0xee, .size = 8 };
+    size_t len;
+    uint64_t iova;
+    uint32_t s;
+
+    env_start(&e, "");
+    len = put_nop(buf, 0);
+    len = put_nop(buf, len);
+    memcpy(buf + len, &bad, sizeof(bad));
+    len += sizeof(bad);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 77);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.seq, ==, 77);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_BAD_OPCODE);
+    g_assert_cmpuint(c.cmd_index, ==, 2);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_ERRORS), ==, 1);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_COMMANDS), ==, 0);
+    /* A validation error is no fault. */
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==, 0);
+
+    /* A command buffer length that is not a multiple of 8. */
+    s = submit(&e.t, &e.r, iova, 12, 78);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_CMDBUF);
+
+    /* The queue still works afterwards. */
+    s = submit(&e.t, &e.r, iova, 16, 79);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.cmd_index, ==, 2);
+    lla_stop(&e.t);
+}
+
+static void test_global_reset(void)
+{
+    Env e;
+    uint8_t buf[64];
+    size_t len;
+    uint64_t iova;
+
+    env_start(&e, "");
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    submit(&e.t, &e.r, iova, len, 5);
+    g_assert(wait_idle(&e.t, &e.r));
+    wr(&e.t, LLA_REG_SCRATCH, 0x1234);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_JOBS), ==, 1);
+
+    /* A wrong magic does nothing. */
+    wr(&e.t, LLA_REG_RESET, 0x1);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_RESET_COUNT), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_SCRATCH), ==, 0x1234);
+
+    wr(&e.t, LLA_REG_RESET, LLA_RESET_MAGIC);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_RESET_COUNT), ==, 1);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_SCRATCH), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_CONTROL), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_IRQ_STATUS), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_IRQ_MASK), ==, 0);
+    g_assert_cmpuint(rd64(&e.t, LLA_REG_HEARTBEAT_LO), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_MMU_AS(ASID) + LLA_MMU_AS_CONFIG), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_RING_LO), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_CONTROL), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_HEAD), ==, 0);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 0);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_JOBS), ==, 0);
+    g_assert_cmphex(rd(&e.t, LLA_REG_ID), ==, LLA_ID_MAGIC);
+    g_assert_cmphex(rd(&e.t, LLA_REG_STATUS), ==, LLA_STATUS_READY);
+
+    /* Reprogrammed after the reset, the device runs jobs again. */
+    as_setup(&e.t, ASID);
+    e.cmd_pa = map_new(&e.t, IOVA_CMD, 1, LLA_PTE_READ);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    ring_setup(&e.t, &e.r, 0, 3);
+    submit(&e.t, &e.r, iova, len, 6);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 6);
+    lla_stop(&e.t);
+}
+
+/* Queue 1 hangs (fault injection); queue 0 keeps running; reset ends it. */
+static void test_hang_queue_reset(void)
+{
+    Env e;
+    Ring r1;
+    uint8_t buf[64];
+    struct lla_completion c;
+    size_t len;
+    uint64_t iova, hb;
+    uint32_t s;
+    int i;
+
+    env_start(&e, ",inject-hang-queue=1");
+    ring_setup(&e.t, &r1, 1, 2);
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &r1, iova, len, 100);
+    for (i = 0; i < WAIT_MS; i++) {
+        if (rd(&e.t, LLA_REG_QUEUE(1) + LLA_Q_STATUS) & LLA_Q_STATUS_BUSY) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rd(&e.t, LLA_REG_QUEUE(1) + LLA_Q_STATUS) &
+                    LLA_Q_STATUS_BUSY, ==, LLA_Q_STATUS_BUSY);
+    g_assert_cmphex(rd(&e.t, LLA_REG_STATUS) & LLA_STATUS_BUSY, ==,
+                    LLA_STATUS_BUSY);
+
+    /* Another queue is not blocked by the hung one. */
+    submit(&e.t, &e.r, iova, len, 200);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 200);
+    hb = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_usleep(50 * 1000);
+    g_assert_cmpuint(rd64(&e.t, LLA_REG_HEARTBEAT_LO), ==, hb);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(1) + LLA_Q_HEAD), ==, 0);
+
+    /* Queue reset aborts the job with LLA_ERR_RESET. */
+    wr(&e.t, LLA_REG_QUEUE(1) + LLA_Q_RESET, LLA_RESET_MAGIC);
+    compl_read(&e.t, &r1, s, &c);
+    g_assert_cmpuint(c.seq, ==, 100);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_RESET);
+    g_assert_cmphex(rd(&e.t, LLA_REG_QUEUE(1) + LLA_Q_STATUS), ==, 0);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(1) + LLA_Q_RING_LO), ==, 0);
+    g_assert_cmpuint(qreg64(&e.t, 1, LLA_Q_DONE_SEQ_LO), ==, 0);
+    /* Queue 0 is untouched by queue 1's reset. */
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 200);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_RESET_COUNT), ==, 0);
+
+    /* A global reset aborts a hung job the same way. */
+    ring_setup(&e.t, &r1, 1, 2);
+    s = submit(&e.t, &r1, iova, len, 101);
+    for (i = 0; i < WAIT_MS; i++) {
+        if (rd(&e.t, LLA_REG_QUEUE(1) + LLA_Q_STATUS) & LLA_Q_STATUS_BUSY) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    wr(&e.t, LLA_REG_RESET, LLA_RESET_MAGIC);
+    compl_read(&e.t, &r1, s, &c);
+    g_assert_cmpuint(c.seq, ==, 101);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_RESET);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_RESET_COUNT), ==, 1);
+    g_assert_cmphex(rd(&e.t, LLA_REG_STATUS), ==, LLA_STATUS_READY);
+    lla_stop(&e.t);
+}
+
+/* Hot unplug while a job hangs: the workers stop, QEMU lives on. */
+static void test_unplug(void)
+{
+    Env e;
+    uint8_t buf[64];
+    size_t len;
+    uint64_t iova;
+    QDict *resp;
+    int i;
+
+    env_start(&e, ",id=acc,inject-hang-queue=0");
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    submit(&e.t, &e.r, iova, len, 1);
+    for (i = 0; i < WAIT_MS; i++) {
+        if (rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_STATUS) & LLA_Q_STATUS_BUSY) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_STATUS) &
+                    LLA_Q_STATUS_BUSY, ==, LLA_Q_STATUS_BUSY);
+    qpci_unplug_acpi_device_test(e.t.qts, "acc", 4);
+    resp = qtest_qmp(e.t.qts, "{'execute': 'query-status'}");
+    g_assert(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    lla_stop(&e.t);
+}
+
+static void test_inject(void)
+{
+    Env e;
+    uint8_t buf[64];
+    struct lla_completion c;
+    size_t len;
+    uint64_t iova;
+    uint32_t s;
+
+    /*
+     * The 1st DMA (the command buffer fetch) fails; the 2nd completion
+     * record is corrupted; the 3rd interrupt message is dropped.
+     */
+    env_start(&e, ",inject-dma-fail=1,inject-corrupt-compl=2,"
+              "inject-drop-irq=3");
+    wr(&e.t, LLA_REG_IRQ_MASK, LLA_IRQ_QUEUE(0));
+    qpci_msix_enable(e.t.dev);
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+
+    s = submit(&e.t, &e.r, iova, len, 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_DMA);
+    g_assert_cmphex(c.fault_iova, ==, iova);
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==,
+                    LLA_FAULT_STATUS_VALID);
+
+    s = submit(&e.t, &e.r, iova, len, 2);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmphex(c.seq, ==, ~2ull);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 2);
+    g_assert(qpci_msix_pending(e.t.dev, 0));
+
+    /* Clear the pending bit by unmasking the vector, then job 3. */
+    qpci_io_writel(e.t.dev, e.t.dev->msix_table_bar,
+                   e.t.dev->msix_table_off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    g_assert(!qpci_msix_pending(e.t.dev, 0));
+    qpci_io_writel(e.t.dev, e.t.dev->msix_table_bar,
+                   e.t.dev->msix_table_off + PCI_MSIX_ENTRY_VECTOR_CTRL,
+                   PCI_MSIX_ENTRY_CTRL_MASKBIT);
+    wr(&e.t, LLA_REG_IRQ_STATUS, 0xffffffff);
+    s = submit(&e.t, &e.r, iova, len, 3);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.seq, ==, 3);
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==, LLA_IRQ_QUEUE(0));
+    g_assert(!qpci_msix_pending(e.t.dev, 0));
+
+    /* Job 4: interrupts are delivered again. */
+    s = submit(&e.t, &e.r, iova, len, 4);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert(qpci_msix_pending(e.t.dev, 0));
+    lla_stop(&e.t);
+}
+
+static void test_semaphore(void)
+{
+    Env e;
+    Ring r1;
+    uint8_t buf[128];
+    struct lla_completion c;
+    size_t len;
+    uint64_t wait_iova, sig_iova;
+    uint32_t s0, s1;
+
+    env_start(&e, ",sem-timeout-ms=10000");
+    ring_setup(&e.t, &r1, 1, 2);
+
+    /* Queue 0 waits for *DST >= 5; queue 1 then adds 5 to it. */
+    len = put_sem(buf, 0, LLA_OP_SEM_WAIT, IOVA_DST, 5, LLA_SEM_GE);
+    len = put_nop(buf, len);
+    wait_iova = put_cmdbuf(&e, 0, buf, len);
+    s0 = submit(&e.t, &e.r, wait_iova, len, 11);
+    g_usleep(20 * 1000);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_HEAD), ==, 0);
+
+    len = put_sem(buf, 0, LLA_OP_SEM_SIGNAL, IOVA_DST, 5, LLA_SEM_ADD);
+    sig_iova = put_cmdbuf(&e, 1, buf, len);
+    s1 = submit(&e.t, &r1, sig_iova, len, 12);
+    g_assert(wait_idle(&e.t, &r1));
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &r1, s1, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    compl_read(&e.t, &e.r, s0, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.cmd_index, ==, 2);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_COMMANDS), ==, 2);
+    lla_stop(&e.t);
+
+    /* Never satisfied: LLA_ERR_TIMEOUT at the SEM_WAIT's index. */
+    env_start(&e, ",sem-timeout-ms=100");
+    len = put_nop(buf, 0);
+    len = put_sem(buf, len, LLA_OP_SEM_WAIT, IOVA_DST, 1, LLA_SEM_EQ);
+    wait_iova = put_cmdbuf(&e, 0, buf, len);
+    s0 = submit(&e.t, &e.r, wait_iova, len, 13);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s0, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_TIMEOUT);
+    g_assert_cmpuint(c.cmd_index, ==, 1);
+    lla_stop(&e.t);
+}
+
+/* A misprogrammed ring stops the queue instead of running wild. */
+static void test_bad_ring(void)
+{
+    Lla t;
+    uint64_t q = LLA_REG_QUEUE(0);
+
+    lla_start(&t, "");
+    wr(&t, LLA_REG_CONTROL, LLA_CONTROL_ENABLE);
+    wr(&t, q + LLA_Q_RING_LO, 0x1000);
+    wr(&t, q + LLA_Q_RING_LOG2, 13);            /* above the maximum */
+    wr(&t, q + LLA_Q_COMPL_LO, 0x2000);
+    wr(&t, q + LLA_Q_CONTROL, LLA_Q_CONTROL_ENABLE);
+    wr(&t, q + LLA_Q_TAIL, 1);
+    g_usleep(20 * 1000);
+    g_assert_cmphex(rd(&t, q + LLA_Q_STATUS) & LLA_Q_STATUS_STOPPED, ==,
+                    LLA_Q_STATUS_STOPPED);
+    g_assert_cmpuint(rd(&t, q + LLA_Q_HEAD), ==, 0);
+    /* Geometry is locked while enabled. */
+    wr(&t, q + LLA_Q_RING_LOG2, 2);
+    g_assert_cmpuint(rd(&t, q + LLA_Q_RING_LOG2), ==, 13);
+    wr(&t, q + LLA_Q_RESET, LLA_RESET_MAGIC);
+    g_assert_cmphex(rd(&t, q + LLA_Q_STATUS), ==, 0);
+    g_assert_cmpuint(rd(&t, q + LLA_Q_RING_LOG2), ==, 0);
+    lla_stop(&t);
+}
+
+/* Point MSI-X vector @v at guest RAM @addr with @data and unmask it. */
+static void msix_setup_vector(Lla *t, unsigned int v, uint64_t addr,
+                              uint32_t data)
+{
+    uint64_t off = t->dev->msix_table_off + v * PCI_MSIX_ENTRY_SIZE;
+
+    qpci_io_writel(t->dev, t->dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_LOWER_ADDR, (uint32_t)addr);
+    qpci_io_writel(t->dev, t->dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_UPPER_ADDR, addr >> 32);
+    qpci_io_writel(t->dev, t->dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_DATA, data);
+    qpci_io_writel(t->dev, t->dev->msix_table_bar,
+                   off + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+}
+
+static bool wait_mem32(Lla *t, uint64_t addr, uint32_t val)
+{
+    int i;
+
+    for (i = 0; i < WAIT_MS; i++) {
+        if (qtest_readl(t->qts, addr) == val) {
+            return true;
+        }
+        g_usleep(1000);
+    }
+    return false;
+}
+
+/* MSI-X messages really written: queue vector, error vector, IRQ_MASK. */
+static void test_msix_delivery(void)
+{
+    Env e;
+    uint8_t buf[64];
+    size_t len;
+    uint64_t iova, iova_bad, msg;
+
+    env_start(&e, "");
+    msg = zalloc(&e.t, LLA_PAGE_SIZE);
+    qpci_msix_enable(e.t.dev);
+    g_assert_cmpuint(qpci_msix_table_size(e.t.dev), ==, 5);
+    msix_setup_vector(&e.t, LLA_MSIX_VEC_QUEUE(0), msg, 0xc0de0000);
+    msix_setup_vector(&e.t, LLA_MSIX_VEC_ERROR(4), msg + 16, 0xc0de0004);
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    len = put_copy(buf, 0, IOVA_UNMAPPED, IOVA_DST, 8);
+    iova_bad = put_cmdbuf(&e, 1, buf, len);
+
+    /* IRQ_MASK clear: status is set, no message. */
+    submit(&e.t, &e.r, iova, 8, 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_usleep(10 * 1000);
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==, LLA_IRQ_QUEUE(0));
+    g_assert_cmphex(qtest_readl(e.t.qts, msg), ==, 0);
+
+    /* Unmasking the pending cause sends its message. */
+    wr(&e.t, LLA_REG_IRQ_MASK, LLA_IRQ_QUEUE(0) | LLA_IRQ_ERROR);
+    g_assert(wait_mem32(&e.t, msg, 0xc0de0000));
+    qtest_writel(e.t.qts, msg, 0);
+    wr(&e.t, LLA_REG_IRQ_STATUS, LLA_IRQ_QUEUE(0));
+    submit(&e.t, &e.r, iova, 8, 2);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert(wait_mem32(&e.t, msg, 0xc0de0000));
+    g_assert_cmphex(qtest_readl(e.t.qts, msg + 16), ==, 0);
+
+    /* A fault: the queue vector and the error vector. */
+    qtest_writel(e.t.qts, msg, 0);
+    submit(&e.t, &e.r, iova_bad, len, 3);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert(wait_mem32(&e.t, msg + 16, 0xc0de0004));
+    g_assert(wait_mem32(&e.t, msg, 0xc0de0000));
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==,
+                    LLA_IRQ_QUEUE(0) | LLA_IRQ_ERROR);
+    lla_stop(&e.t);
+}
+
+/*
+ * The heartbeat also ticks from the memory path (one per 64 KiB), so a
+ * single long command shows progress: a 1 MiB COPY (source and
+ * destination each one physical page mapped 256 times) moves 2 MiB.
+ */
+static void test_heartbeat(void)
+{
+    enum { PAGES = 256 };
+    const uint64_t src = 0x20000000ull, dst = 0x30000000ull;
+    struct lla_completion c;
+    uint64_t pa_src, pa_dst, iova, hb;
+    uint8_t buf[64];
+    unsigned int i;
+    size_t len;
+    uint32_t s;
+    Env e;
+
+    env_start(&e, "");
+    pa_src = zalloc(&e.t, LLA_PAGE_SIZE);
+    pa_dst = zalloc(&e.t, LLA_PAGE_SIZE);
+    for (i = 0; i < PAGES; i++) {
+        pt_map(&e.t, src + i * LLA_PAGE_SIZE, pa_src, LLA_PTE_READ);
+        pt_map(&e.t, dst + i * LLA_PAGE_SIZE, pa_dst,
+               LLA_PTE_READ | LLA_PTE_WRITE);
+    }
+    qtest_memset(e.t.qts, pa_src, 0x5a, LLA_PAGE_SIZE);
+    len = put_copy(buf, 0, src, dst, PAGES * LLA_PAGE_SIZE);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmphex(qtest_readq(e.t.qts, pa_dst + 64), ==,
+                    0x5a5a5a5a5a5a5a5aull);
+    hb = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_assert_cmpuint(hb, >=, 1 + 2 * PAGES * LLA_PAGE_SIZE / (64 * 1024));
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_DMA_WR_BYTES), ==,
+                     PAGES * LLA_PAGE_SIZE);
+    lla_stop(&e.t);
+}
+
+/*
+ * Without bus mastering every DMA fails: the descriptor fetch stops the
+ * queue and latches a DMA fault at the descriptor's bus address.
+ */
+static void test_no_bus_master(void)
+{
+    Env e;
+    uint8_t buf[64];
+    size_t len;
+    uint64_t iova;
+    uint16_t cmd;
+    uint32_t info;
+    int i;
+
+    env_start(&e, "");
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    cmd = qpci_config_readw(e.t.dev, PCI_COMMAND);
+    qpci_config_writew(e.t.dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+    submit(&e.t, &e.r, iova, len, 1);
+    for (i = 0; i < WAIT_MS; i++) {
+        if (rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_STATUS) &
+            LLA_Q_STATUS_STOPPED) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_STATUS), ==,
+                    LLA_Q_STATUS_STOPPED);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_HEAD), ==, 0);
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_STATUS), ==,
+                    LLA_FAULT_STATUS_VALID);
+    g_assert_cmphex(rd64(&e.t, LLA_REG_FAULT_IOVA_LO), ==, e.r.ring);
+    g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_AS), ==, 0xffffffff);
+    info = rd(&e.t, LLA_REG_FAULT_INFO);
+    g_assert_cmpuint((info >> LLA_FAULT_INFO_CODE_SHIFT) &
+                     LLA_FAULT_INFO_CODE_MASK, ==, LLA_ERR_DMA);
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS) & LLA_IRQ_ERROR, ==,
+                    LLA_IRQ_ERROR);
+
+    /* Bus master back on and the queue re-enabled: the job runs. */
+    qpci_config_writew(e.t.dev, PCI_COMMAND, cmd);
+    wr(&e.t, LLA_REG_QUEUE(0) + LLA_Q_CONTROL, 0);
+    wr(&e.t, LLA_REG_QUEUE(0) + LLA_Q_CONTROL, LLA_Q_CONTROL_ENABLE);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 1);
+    lla_stop(&e.t);
+}
+
+/* On q35 the device sits on the PCIe root complex. */
+static void test_q35(void)
+{
+    Env e;
+    uint8_t buf[64];
+    struct lla_completion c;
+    size_t len;
+    uint64_t iova;
+    uint8_t cap;
+    uint32_t s;
+
+    env_start_machine(&e, "-machine q35 ", "");
+    cap = qpci_find_capability(e.t.dev, PCI_CAP_ID_EXP, 0);
+    g_assert_cmphex(cap, !=, 0);
+    g_assert_cmphex((qpci_config_readw(e.t.dev, cap + PCI_EXP_FLAGS) &
+                     PCI_EXP_FLAGS_TYPE) >> 4, ==, PCI_EXP_TYPE_RC_END);
+    g_assert_cmphex(qpci_find_capability(e.t.dev, PCI_CAP_ID_MSIX, 0), !=, 0);
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 99);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.seq, ==, 99);
+    lla_stop(&e.t);
+}
+
+/* T2 code of a ternary weight, 4 per byte, weight i at bits 2i. */
+static void pack_t2(const int8_t *w, unsigned int k, uint8_t *dst)
+{
+    unsigned int i;
+
+    memset(dst, 0, (k + 3) / 4);
+    for (i = 0; i < k; i++) {
+        dst[i / 4] |= (uint8_t)((w[i] + 1) << (2 * (i % 4)));
+    }
+}
+
+/*
+ * TLMM through the device, compared bit for bit with a direct golden:
+ * y[m][n] = (float)sum_k x[m][k] * w[n][k] / x_scale[m] * gamma.
+ */
+static void run_tlmm(const char *props)
+{
+    enum { M = 3, N = 5, K = 24, XS = 32, WS = 8, YS = 32 };
+    static const float xscale[M] = { 12.5f, 0.75f, 3.0f };
+    const float gamma = 0.3125f;
+    int8_t x[M][XS], w[N][K];
+    uint8_t wp[N][WS], buf[256];
+    float gold[M][YS / 4], y[M][YS / 4];
+    struct lla_cmd_tlmm c;
+    struct lla_completion cr;
+    uint64_t iova;
+    uint32_t s, gbits;
+    unsigned int m, n, k;
+    Env e;
+
+    memset(x, 0, sizeof(x));
+    memset(wp, 0, sizeof(wp));
+    memset(gold, 0, sizeof(gold));
+    for (m = 0; m < M; m++) {
+        for (k = 0; k < K; k++) {
+            x[m][k] = (int8_t)((int)((m * 37 + k * 11) % 255) - 127);
+        }
+    }
+    for (n = 0; n < N; n++) {
+        for (k = 0; k < K; k++) {
+            w[n][k] = (int8_t)((int)((n * 7 + k * 5) % 3) - 1);
+        }
+        pack_t2(w[n], K, wp[n]);
+    }
+    for (m = 0; m < M; m++) {
+        for (n = 0; n < N; n++) {
+            int32_t acc = 0;
+
+            for (k = 0; k < K; k++) {
+                acc += x[m][k] * w[n][k];
+            }
+            gold[m][n] = (float)acc / xscale[m] * gamma;
+        }
+    }
+
+    env_start(&e, props);
+    qtest_memwrite(e.t.qts, e.src_pa, x, sizeof(x));
+    qtest_memwrite(e.t.qts, e.src_pa + 0x200, wp, sizeof(wp));
+    qtest_memwrite(e.t.qts, e.src_pa + 0x300, xscale, sizeof(xscale));
+    memcpy(&gbits, &gamma, 4);
+    memset(&c, 0, sizeof(c));
+    c.hdr.opcode = LLA_OP_TLMM;
+    c.hdr.size = sizeof(c);
+    c.x_iova = IOVA_SRC;
+    c.w_iova = IOVA_SRC + 0x200;
+    c.x_scale_iova = IOVA_SRC + 0x300;
+    c.y_iova = IOVA_DST;
+    c.m = M;
+    c.n = N;
+    c.k = K;
+    c.x_stride = XS;
+    c.w_stride = WS;
+    c.y_stride = YS;
+    c.w_scale = gbits;
+    c.wfmt = LLA_WFMT_T2;
+    c.epi.act = LLA_ACT_NONE;
+    c.epi.out_dtype = LLA_DTYPE_F32;
+    memcpy(buf, &c, sizeof(c));
+    iova = put_cmdbuf(&e, 0, buf, sizeof(c));
+    s = submit(&e.t, &e.r, iova, sizeof(c), 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &cr);
+    g_assert_cmpuint(cr.status, ==, LLA_OK);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_MACS), ==, M * N * K);
+    memset(y, 0, sizeof(y));
+    qtest_memread(e.t.qts, e.dst_pa, y, sizeof(y));
+    g_assert(memcmp(y, gold, sizeof(y)) == 0);
+    lla_stop(&e.t);
+}
+
+static void test_tlmm_lut(void)
+{
+    run_tlmm("");
+}
+
+static void test_tlmm_direct(void)
+{
+    run_tlmm(",lut=off");
+}
+
+/*
+ * pace=on: a job of 131072 NOPs (a 1 MiB command buffer: one page of
+ * 512 NOPs mapped 256 times) completes no earlier than its modeled time.
+ */
+static void test_pace(void)
+{
+    enum { PAGES = 256 };
+    struct lla_completion c;
+    uint8_t page[LLA_PAGE_SIZE];
+    uint64_t pa, khz, model_ms, t0, wall_ms;
+    size_t off = 0;
+    unsigned int i;
+    uint32_t s;
+    Env e;
+
+    env_start(&e, ",pace=on,preset=tellme-kv260");
+    while (off < sizeof(page)) {
+        off = put_nop(page, off);
+    }
+    pa = zalloc(&e.t, LLA_PAGE_SIZE);
+    qtest_memwrite(e.t.qts, pa, page, sizeof(page));
+    for (i = 0; i < PAGES; i++) {
+        pt_map(&e.t, 0x10000000ull + i * LLA_PAGE_SIZE, pa, LLA_PTE_READ);
+    }
+    t0 = g_get_monotonic_time();
+    s = submit(&e.t, &e.r, 0x10000000ull, PAGES * LLA_PAGE_SIZE, 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    wall_ms = (g_get_monotonic_time() - t0) / 1000;
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.cmd_index, ==, PAGES * 512);
+    khz = rd(&e.t, LLA_REG_CLOCK_KHZ);
+    g_assert_cmpuint(khz, ==, 250000);
+    model_ms = c.cycles / khz;
+    g_test_message("pace: modeled %" PRIu64 " ms, wall %" PRIu64 " ms",
+                   model_ms, wall_ms);
+    g_assert_cmpuint(model_ms, >=, 20);
+    g_assert_cmpuint(wall_ms, >=, model_ms);
+    lla_stop(&e.t);
+}
+
+static uint32_t fuzz_rand(uint64_t *st)
+{
+    *st = *st * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*st >> 33);
+}
+
+/*
+ * Random register writes and garbage descriptors must neither crash nor
+ * wedge the device: afterwards a global reset brings it back to work.
+ */
+static void test_register_fuzz(void)
+{
+    static const struct { uint32_t base, len; } ranges[] = {
+        { 0x0000, 0x0400 },     /* identity, control, IRQ, faults */
+        { 0x0400, 0x0004 },     /* MMU invalidate */
+        { 0x0800, 0x0400 },     /* MMU address spaces */
+        { 0x1000, 0x0800 },     /* queues (8 x 0x100) */
+    };
+    const char *seed = g_getenv("LLA_FUZZ_SEED");
+    const char *iters_env = g_getenv("LLA_FUZZ_ITERS");
+    uint64_t st = seed ? g_ascii_strtoull(seed, NULL, 0) : 0x1234567;
+    unsigned int iters = iters_env ? atoi(iters_env) : 4000;
+    uint64_t jobs = 0;
+    uint64_t mem = 0;
+    uint8_t junk[LLA_PAGE_SIZE];
+    uint8_t buf[64];
+    struct lla_completion c;
+    unsigned int i, j;
+    size_t len;
+    uint64_t iova;
+    uint32_t slot;
+    Env e;
+
+    env_start(&e, ",sem-timeout-ms=50");
+    for (j = 0; j < 4; j++) {
+        mem = zalloc(&e.t, sizeof(junk));
+        for (i = 0; i < sizeof(junk); i++) {
+            junk[i] = (uint8_t)fuzz_rand(&st);
+        }
+        qtest_memwrite(e.t.qts, mem, junk, sizeof(junk));
+    }
+    for (i = 0; i < iters; i++) {
+        uint32_t r = fuzz_rand(&st) % ARRAY_SIZE(ranges);
+        uint32_t off = ranges[r].base +
+                       (fuzz_rand(&st) % ranges[r].len & ~3u);
+        uint32_t v;
+
+        switch (fuzz_rand(&st) % 6) {
+        case 0:
+            v = fuzz_rand(&st);
+            break;
+        case 1:
+            v = fuzz_rand(&st) % 16;            /* small: log2, tail */
+            break;
+        case 2:
+            v = (uint32_t)mem + (fuzz_rand(&st) % 64) * 64; /* in RAM */
+            break;
+        case 3:
+            v = 1;                              /* enables */
+            break;
+        case 4:
+            v = 0;
+            break;
+        default:
+            v = fuzz_rand(&st) % 64 == 0 ? LLA_RESET_MAGIC : 0xffffffff;
+            break;
+        }
+        if (off == LLA_REG_RESET && v == LLA_RESET_MAGIC &&
+            fuzz_rand(&st) % 4) {
+            v = 0;
+        }
+        wr(&e.t, off, v);
+        if (i % 256 == 0) {
+            g_assert_cmphex(rd(&e.t, LLA_REG_ID), ==, LLA_ID_MAGIC);
+        }
+    }
+    g_usleep(100 * 1000);
+    g_assert_cmphex(rd(&e.t, LLA_REG_ID), ==, LLA_ID_MAGIC);
+    for (j = 0; j < 4; j++) {
+        jobs += qreg64(&e.t, j, LLA_Q_CNT_JOBS);
+    }
+    g_test_message("fuzz: %u writes, %" PRIu64 " jobs since the last reset, "
+                   "%u resets", iters, jobs, rd(&e.t, LLA_REG_RESET_COUNT));
+
+    /* Recovery: global reset, fresh address space and ring, one job. */
+    wr(&e.t, LLA_REG_RESET, LLA_RESET_MAGIC);
+    g_assert_cmphex(rd(&e.t, LLA_REG_STATUS), ==, LLA_STATUS_READY);
+    as_setup(&e.t, ASID);
+    e.cmd_pa = map_new(&e.t, IOVA_CMD, 1, LLA_PTE_READ);
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    ring_setup(&e.t, &e.r, 2, 3);
+    slot = submit(&e.t, &e.r, iova, len, 4242);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, slot, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.seq, ==, 4242);
+    lla_stop(&e.t);
+}
+
+/*
+ * Garbage page tables and descriptors through a valid ring: every job
+ * ends with a completion record carrying its seq and a defined status.
+ */
+static void test_descriptor_fuzz(void)
+{
+    enum { JUNK = 8, JOBS = 200, LOG2 = 8 };
+    const char *seed = g_getenv("LLA_FUZZ_SEED");
+    uint64_t st = seed ? g_ascii_strtoull(seed, NULL, 0) : 0x7654321;
+    uint64_t junk[JUNK], page[LLA_PAGE_SIZE / 8];
+    unsigned int i, j, hist[LLA_ERR_COUNT] = { 0 };
+    struct lla_completion c;
+    GString *str = g_string_new("fuzz statuses:");
+    Lla t;
+    Ring r;
+
+    lla_start(&t, ",sem-timeout-ms=20");
+    for (i = 0; i < JUNK; i++) {
+        junk[i] = zalloc(&t, LLA_PAGE_SIZE);
+    }
+    for (i = 0; i < JUNK; i++) {
+        for (j = 0; j < ARRAY_SIZE(page); j++) {
+            uint64_t v = fuzz_rand(&st);
+
+            switch (fuzz_rand(&st) % 8) {
+            case 0:
+                v = v << 32 | fuzz_rand(&st);       /* anything */
+                break;
+            case 1:     /* small commands: NOP/COPY/FILL-like headers */
+                v = (uint64_t)(8u << (fuzz_rand(&st) % 3)) << 32 |
+                    fuzz_rand(&st) % LLA_OP_COUNT;
+                break;
+            case 2:
+                v = 0;
+                break;
+            default:    /* an entry pointing into the junk pages */
+                v = junk[v % JUNK] | (fuzz_rand(&st) & 7);
+                break;
+            }
+            if (j < 2 && fuzz_rand(&st) % 4) {
+                /* Low IOVAs: mostly walkable down to a junk page. */
+                v = junk[fuzz_rand(&st) % JUNK] | LLA_PTE_VALID |
+                    (fuzz_rand(&st) & 6);
+            }
+            page[j] = cpu_to_le64(v);
+        }
+        qtest_memwrite(t.qts, junk[i], page, sizeof(page));
+    }
+    for (i = 0; i < 4; i++) {
+        wr(&t, LLA_REG_MMU_AS(i) + LLA_MMU_AS_ROOT_LO, (uint32_t)junk[i]);
+        wr(&t, LLA_REG_MMU_AS(i) + LLA_MMU_AS_ROOT_HI, junk[i] >> 32);
+        wr(&t, LLA_REG_MMU_AS(i) + LLA_MMU_AS_CONFIG, LLA_MMU_AS_ENABLE);
+    }
+    ring_setup(&t, &r, 1, LOG2);
+    for (i = 0; i < JOBS; i++) {
+        struct lla_ring_desc d;
+
+        memset(&d, 0, sizeof(d));
+        d.cmdbuf_iova = fuzz_rand(&st) % 4 ?
+                        (0x1000 | (fuzz_rand(&st) & 0xff8)) :
+                        ((uint64_t)fuzz_rand(&st) << 32 | fuzz_rand(&st));
+        d.cmdbuf_len = fuzz_rand(&st) % 4 ? (fuzz_rand(&st) % 512) * 8 :
+                       fuzz_rand(&st);
+        d.asid = fuzz_rand(&st) % 8 ? fuzz_rand(&st) % 4 : fuzz_rand(&st);
+        d.flags = fuzz_rand(&st) % 8 ? LLA_DESC_F_IRQ : fuzz_rand(&st);
+        d.seq = i;
+        if (fuzz_rand(&st) % 16 == 0) {
+            d.reserved[fuzz_rand(&st) % 5] = 1;
+        }
+        qtest_memwrite(t.qts, r.ring + (uint64_t)i * 64, &d, sizeof(d));
+    }
+    r.tail = JOBS;
+    wr(&t, LLA_REG_QUEUE(1) + LLA_Q_TAIL, JOBS);
+    g_assert(wait_idle(&t, &r));
+    for (i = 0; i < JOBS; i++) {
+        compl_read(&t, &r, i, &c);
+        g_assert_cmphex(c.flags & LLA_COMPL_F_VALID, ==, LLA_COMPL_F_VALID);
+        g_assert_cmpuint(c.seq, ==, i);
+        g_assert_cmpuint(c.status, <, LLA_ERR_COUNT);
+        hist[c.status]++;
+    }
+    g_assert_cmpuint(qreg64(&t, 1, LLA_Q_CNT_JOBS), ==, JOBS);
+    g_assert_cmphex(rd(&t, LLA_REG_QUEUE(1) + LLA_Q_STATUS), ==, 0);
+    for (i = 0; i < LLA_ERR_COUNT; i++) {
+        if (hist[i]) {
+            g_string_append_printf(str, " %u:%u", i, hist[i]);
+        }
+    }
+    g_test_message("%s", str->str);
+    g_string_free(str, true);
+    lla_stop(&t);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/llmaccel/identity", test_identity);
+    qtest_add_func("/llmaccel/nop-copy", test_nop_copy);
+    qtest_add_func("/llmaccel/mmu-fault", test_mmu_fault);
+    qtest_add_func("/llmaccel/bad-command", test_bad_command);
+    qtest_add_func("/llmaccel/global-reset", test_global_reset);
+    qtest_add_func("/llmaccel/hang-queue-reset", test_hang_queue_reset);
+    qtest_add_func("/llmaccel/inject", test_inject);
+    qtest_add_func("/llmaccel/unplug", test_unplug);
+    qtest_add_func("/llmaccel/semaphore", test_semaphore);
+    qtest_add_func("/llmaccel/bad-ring", test_bad_ring);
+    qtest_add_func("/llmaccel/no-bus-master", test_no_bus_master);
+    qtest_add_func("/llmaccel/q35", test_q35);
+    qtest_add_func("/llmaccel/msix-delivery", test_msix_delivery);
+    qtest_add_func("/llmaccel/tlmm-lut", test_tlmm_lut);
+    qtest_add_func("/llmaccel/tlmm-direct", test_tlmm_direct);
+    qtest_add_func("/llmaccel/pace", test_pace);
+    qtest_add_func("/llmaccel/heartbeat", test_heartbeat);
+    qtest_add_func("/llmaccel/register-fuzz", test_register_fuzz);
+    qtest_add_func("/llmaccel/descriptor-fuzz", test_descriptor_fuzz);
+    return g_test_run();
+}
