@@ -27,10 +27,12 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 
 .PHONY: bench all check check-host check-host-plain check-host-asan check-cli \
-	fuzz run setup clean tests asan-tests
+	check-driver-host fuzz run setup setup-host clean tests asan-tests
 .DEFAULT_GOAL := all
+# Keep intermediate objects: rebuilding them every run costs more than disk.
+.SECONDARY:
 
-all: $(MODEL_LIB) $(CLI) $(BENCH) $(TEST_BINS)
+all: $(MODEL_LIB) $(CLI) $(BENCH) $(TEST_BINS) libaccel
 tests: $(TEST_BINS)
 
 $(BUILD)/%.o: %.c $(wildcard rtl-model/include/*.h rtl-model/src/*.h rtl-model/tests/*.h rtl-model/cli/*.h)
@@ -57,6 +59,13 @@ $(BENCH): $(BUILD)/rtl-model/bench/tlmm-bench.o $(MODEL_LIB)
 bench: $(BENCH)
 	$(BENCH)
 
+# ---- the other layers ---------------------------------------------------
+include mk/qemu.mk
+include mk/vm.mk
+include mk/module.mk
+include mk/libaccel.mk
+VM_MODULES = $(DRIVER_KO)
+
 # ---- tests ---------------------------------------------------------------
 # Each suite writes TAP to $(TAPDIR); tap-summary.sh prints the verdict.
 
@@ -74,16 +83,26 @@ check-cli: $(CLI)
 	@scripts/run-tap.sh $(TAPDIR) cli-sample-jobs \
 		rtl-model/tests/cli-jobs.sh $(CLI) rtl-model/jobs
 
-check-host:
-	@rm -rf $(TAPDIR)
-	@$(MAKE) --no-print-directory check-host-plain check-host-asan check-cli
-	@scripts/tap-summary.sh $(TAPDIR)
+# Every suite of the project; each leaves its TAP in $(TAPDIR).  Suites
+# are run with make -k so one broken layer does not hide the others; a
+# build failure counts as a failed suite in the summary.
+HOST_SUITES := check-host-plain check-host-asan check-cli check-libaccel \
+	       check-driver-host
+VM_SUITES   := check-qtest check-vm check-vm-module
+SUITES      := $(HOST_SUITES) $(VM_SUITES)
 
-# Every test the project has; grows with each layer.
+check-driver-host: $(MODULE_TEST_DIR)/test_llmaccel_pt
+	@scripts/run-tap.sh $(TAPDIR) driver-pt $<
+
+check-host: setup-host
+	@rm -rf $(TAPDIR)
+	@$(MAKE) --no-print-directory -k $(HOST_SUITES); \
+		scripts/tap-summary.sh $(TAPDIR) $$?
+
 check: setup
 	@rm -rf $(TAPDIR)
-	@$(MAKE) --no-print-directory check-host-plain check-host-asan check-cli
-	@scripts/tap-summary.sh $(TAPDIR)
+	@$(MAKE) --no-print-directory -k $(SUITES); \
+		scripts/tap-summary.sh $(TAPDIR) $$?
 
 # Long validator mutation run (the short one is in check-host).
 FUZZ_ITERS ?= 2000000
@@ -95,6 +114,9 @@ fuzz:
 run: setup $(CLI)
 	@for j in rtl-model/jobs/*.job; do \
 		echo "== $$j"; $(CLI) run $$j || exit 1; done
+
+setup-host:
+	@scripts/setup.sh --host
 
 setup:
 	@scripts/setup.sh

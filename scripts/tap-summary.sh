@@ -1,11 +1,16 @@
 #!/bin/sh
-# tap-summary.sh TAPDIR: total the TAP of every suite in TAPDIR and print
-# one line "N passed, N failed".  A suite that exited non-zero, printed no
+# tap-summary.sh TAPDIR [MAKE_STATUS]: total the TAP of every suite in
+# TAPDIR and print one line "N passed, N failed".  A non-zero MAKE_STATUS
+# (a suite that did not even build or run) counts as one more failure.  A suite that exited non-zero, printed no
 # plan, or whose plan disagrees with its test lines counts one failure
 # more, so a crash is never a pass.  Exit status 1 if anything failed.
 set -u
 dir=$1
 pass=0 fail=0 suites=0
+if [ "${2:-0}" != 0 ]; then
+	echo "# a suite failed to build or run (make status $2)" >&2
+	fail=1
+fi
 for tap in "$dir"/*.tap; do
 	[ -e "$tap" ] || continue
 	name=$(basename "$tap" .tap)

@@ -124,7 +124,10 @@ int lla_execute(const void *cmds, size_t len, const struct lla_mem *mem,
 
 /*
  * What the device does for one descriptor: check and fetch the command
- * buffer through @mem, then lla_execute().
+ * buffer through @mem, then lla_execute().  The cycles are the commands';
+ * the per-job overhead (uarch->job_overhead_cycles: descriptor fetch and
+ * completion) is added once per job by the device, which may call this
+ * again to resume a job blocked in SEM_WAIT.
  */
 int lla_run_job(const struct lla_mem *mem, uint64_t cmdbuf_iova,
 		uint64_t cmdbuf_len, const struct lla_exec_opts *opts,

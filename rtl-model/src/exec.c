@@ -141,9 +141,6 @@ int lla_run_job(const struct lla_mem *mem, uint64_t cmdbuf_iova,
 	}
 	err = lla_execute(buf, cmdbuf_len, mem, opts, res);
 	res->bytes_read += cmdbuf_len;
-	/* Descriptor fetch, command-buffer load and completion write-back. */
-	res->cycles += (opts && opts->uarch ? opts->uarch :
-			lla_uarch_preset("default"))->job_overhead_cycles;
 	free(buf);
 	return err;
 }
