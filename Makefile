@@ -64,7 +64,9 @@ include mk/qemu.mk
 include mk/vm.mk
 include mk/module.mk
 include mk/libaccel.mk
+# Every VM boot carries the driver, so every VM target builds it first.
 VM_MODULES = $(DRIVER_KO)
+check-vm vm-shell: module
 
 # ---- tests ---------------------------------------------------------------
 # Each suite writes TAP to $(TAPDIR); tap-summary.sh prints the verdict.
