@@ -62,12 +62,17 @@ int main(int argc, char **argv)
 		{ 2560, 2560 }, { 2560, 6912 }, { 6912, 2560 },
 	};
 	static const uint32_t ms[] = { 1, 16, 128 };
-	int reps = argc > 1 ? atoi(argv[1]) : 3;
+	int reps = 3;
 	const struct lla_uarch *kv = lla_uarch_preset("tellme-kv260");
 	struct lla_flat_mem flat;
 	struct lla_mem mem;
 	uint64_t size = 64ull << 20;
 
+	if (argc > 2 || (argc == 2 && (sscanf(argv[1], "%d", &reps) != 1 ||
+					reps < 1 || reps > 1000))) {
+		fprintf(stderr, "usage: tlmm-bench [REPETITIONS (1..1000, default 3)]\n");
+		return 2;
+	}
 	flat.base = BASE;
 	flat.size = size;
 	flat.data = malloc(size);
