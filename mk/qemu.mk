@@ -6,7 +6,14 @@
 #                     source, build tree and ccache live in $(LLMACCEL_CACHE)
 #                     (default /var/cache/llmaccel), outside the repository
 #   make check-qtest  run the device qtest: TAP in $(TAPDIR)/qtest-llmaccel.tap,
-#                     exit status in $(TAPDIR)/qtest-llmaccel.rc
+#                     exit status in $(TAPDIR)/qtest-llmaccel.rc; its fuzz
+#                     cases run the short version (LLA_FUZZ_ITERS 4000)
+#   make check-qtest-asan  the same against the ASan+UBSan build
+#   make fuzz-device  the long device fuzz under ASan+UBSan: the fuzz cases
+#                     once per seed in FUZZ_DEVICE_SEEDS with
+#                     FUZZ_DEVICE_ITERS register writes (ITERS/20
+#                     descriptors, ITERS/5 command buffers) each; fails on
+#                     a crash, timeout, test failure or sanitizer report
 #
 # QEMU_BIN is the stable path of the binary (a hard link or copy of the
 # cached build), for the VM runner and anything else that boots QEMU; run
@@ -48,3 +55,16 @@ check-qtest-asan: qemu-asan
 		QTEST_QEMU_BINARY=$(abspath $(QEMU_ASAN_DIR))/qemu-system-x86_64 \
 		scripts/run-tap.sh $(TAPDIR) qtest-llmaccel-asan \
 		timeout $(QTEST_TIMEOUT) $(QEMU_ASAN_DIR)/llmaccel-test --tap
+
+# The long fuzz: by default 4 seeds x 50000 = 200,000 register writes,
+# 10,000 garbage descriptors and 40,000 random command buffers.
+FUZZ_DEVICE_ITERS   ?= 50000
+FUZZ_DEVICE_SEEDS   ?= 1 2 3 4
+FUZZ_DEVICE_TIMEOUT ?= 1200
+.PHONY: fuzz-device
+fuzz-device: qemu-asan
+	@FUZZ_ITERS=$(FUZZ_DEVICE_ITERS) FUZZ_SEEDS="$(FUZZ_DEVICE_SEEDS)" \
+		FUZZ_TIMEOUT=$(FUZZ_DEVICE_TIMEOUT) \
+		QTEST_QEMU_BINARY=$(abspath $(QEMU_ASAN_DIR))/qemu-system-x86_64 \
+		qemu-device/tests/fuzz-device.sh $(QEMU_ASAN_DIR)/llmaccel-test \
+		$(BUILD)/fuzz-device

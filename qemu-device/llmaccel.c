@@ -11,7 +11,8 @@
  * Locking: s->lock protects every register and the queue state.  The BQL
  * is taken before s->lock (MMIO handlers run with the BQL held); workers
  * never take the BQL: they hand interrupts to the main loop through a
- * bottom half, and do their DMA with s->lock released.
+ * bottom half, and do their DMA with s->lock released, to RAM only (a
+ * DMA that hits MMIO fails, see llmaccel_dma_read).
  *
  * Queue protocol: HEAD and TAIL are slot indices in [0, 1 << RING_LOG2).
  * The ring is empty when HEAD == TAIL; the device fetches the descriptor
@@ -76,6 +77,12 @@ enum {
 #define LLA_SEM_POLL_MS         1
 /* The heartbeat ticks once per this many bytes moved by a long job. */
 #define LLA_HEARTBEAT_BYTES     (64 * 1024)
+/*
+ * A paced job sleeps in slices of this length (ms) and ticks the
+ * heartbeat once per slice, so a job that waits for its modeled time
+ * never looks hung to a driver that samples the heartbeat.
+ */
+#define LLA_PACE_SLICE_MS       5
 
 typedef struct LlmaccelQueue {
     struct LlmaccelState *s;
@@ -243,6 +250,32 @@ static void llmaccel_fault_locked(LlmaccelState *s, unsigned int qidx,
 /* Device MMU and the lla_mem callbacks                                */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Device DMA (worker threads, no lock held).  It targets RAM only: the
+ * "memory" attribute makes an access that hits MMIO (a BAR, this
+ * device's own included) fail with MEMTX_ACCESS_ERROR instead of being
+ * dispatched.  Dispatching MMIO would take the BQL on the worker thread,
+ * and the unplug path joins the workers with the BQL held: a guest that
+ * pointed jobs at a BAR could deadlock QEMU (make fuzz-device hangs
+ * without this; test dma-to-mmio).
+ */
+static MemTxResult llmaccel_dma_read(PCIDevice *pdev, dma_addr_t addr,
+                                     void *buf, dma_addr_t len)
+{
+    MemTxAttrs attrs = { .memory = 1 };
+
+    return pci_dma_rw(pdev, addr, buf, len, DMA_DIRECTION_TO_DEVICE, attrs);
+}
+
+static MemTxResult llmaccel_dma_write(PCIDevice *pdev, dma_addr_t addr,
+                                      const void *buf, dma_addr_t len)
+{
+    MemTxAttrs attrs = { .memory = 1 };
+
+    return pci_dma_rw(pdev, addr, (void *)buf, len,
+                      DMA_DIRECTION_FROM_DEVICE, attrs);
+}
+
 /* Must the running job of @q (generation @gen) stop?  Any thread. */
 static bool llmaccel_aborted(LlmaccelQueue *q, uint32_t gen)
 {
@@ -261,7 +294,7 @@ static void llmaccel_heartbeat_tick(LlmaccelJob *j, uint64_t bytes)
 
 /*
  * Translate @iova for an access (@write) into a bus address.  Walks the
- * 4-level table of the job's address space with pci_dma_read.
+ * 4-level table of the job's address space with llmaccel_dma_read.
  */
 static int llmaccel_translate(LlmaccelJob *j, uint64_t iova, bool write,
                               uint64_t *pa)
@@ -289,7 +322,7 @@ static int llmaccel_translate(LlmaccelJob *j, uint64_t iova, bool write,
         for (level = LLA_PT_LEVELS - 1; level >= 0; level--) {
             uint64_t addr = table + LLA_PT_INDEX(iova, level) * 8;
 
-            if (pci_dma_read(pdev, addr, &pte, sizeof(pte)) != MEMTX_OK) {
+            if (llmaccel_dma_read(pdev, addr, &pte, sizeof(pte)) != MEMTX_OK) {
                 return LLA_ERR_DMA;
             }
             pte = le64_to_cpu(pte);
@@ -344,9 +377,9 @@ static int llmaccel_access(LlmaccelJob *j, uint64_t iova, uint8_t *rd,
             return LLA_ERR_DMA;
         }
         if (write) {
-            r = pci_dma_write(pdev, pa, wr + done, chunk);
+            r = llmaccel_dma_write(pdev, pa, wr + done, chunk);
         } else {
-            r = pci_dma_read(pdev, pa, rd + done, chunk);
+            r = llmaccel_dma_read(pdev, pa, rd + done, chunk);
         }
         if (r != MEMTX_OK) {
             return LLA_ERR_DMA;
@@ -403,6 +436,26 @@ static bool llmaccel_sleep(LlmaccelQueue *q, uint32_t gen, uint64_t ms)
     }
     qemu_mutex_unlock(&s->lock);
     return aborted;
+}
+
+/*
+ * Pacing: sleep until @until (realtime ms) in slices, one heartbeat tick
+ * per slice.  Returns true when the job was aborted.
+ */
+static bool llmaccel_pace_sleep(LlmaccelQueue *q, uint32_t gen,
+                                uint64_t until)
+{
+    for (;;) {
+        uint64_t now = llmaccel_now_ms();
+
+        if (now >= until) {
+            return false;
+        }
+        if (llmaccel_sleep(q, gen, MIN(until - now, LLA_PACE_SLICE_MS))) {
+            return true;
+        }
+        qatomic_inc(&q->s->heartbeat);
+    }
 }
 
 /* Modeled cycles as wall milliseconds at the preset's clock. */
@@ -493,7 +546,12 @@ static void llmaccel_run(LlmaccelQueue *q, uint32_t gen,
         if (r.status != LLA_EXEC_BLOCKED) {
             break;
         }
-        /* Blocked in SEM_WAIT at r.cmd_index: let other work run. */
+        /*
+         * Blocked in SEM_WAIT at r.cmd_index: let other work run.  Each
+         * check of the semaphore is progress for the heartbeat: the job
+         * is alive, only waiting (a hung job never gets here).
+         */
+        qatomic_inc(&s->heartbeat);
         if (llmaccel_now_ms() >= deadline) {
             res->status = LLA_ERR_TIMEOUT;
             break;
@@ -510,9 +568,8 @@ static void llmaccel_run(LlmaccelQueue *q, uint32_t gen,
 
     if (s->pace && res->status == LLA_OK) {
         uint64_t want = t0 + llmaccel_cycles_ms(s, res->cycles);
-        uint64_t now = llmaccel_now_ms();
 
-        if (now < want && llmaccel_sleep(q, gen, want - now)) {
+        if (llmaccel_pace_sleep(q, gen, want)) {
             res->status = LLA_ERR_RESET;
         }
     }
@@ -614,7 +671,7 @@ static void *llmaccel_worker(void *opaque)
         qemu_mutex_unlock(&s->lock);
 
         /* Descriptor fetch: bus address, not translated. */
-        ok = pci_dma_read(pdev, ring, &d, sizeof(d)) == MEMTX_OK;
+        ok = llmaccel_dma_read(pdev, ring, &d, sizeof(d)) == MEMTX_OK;
         if (ok) {
             d.cmdbuf_iova = le64_to_cpu(d.cmdbuf_iova);
             d.cmdbuf_len = le32_to_cpu(d.cmdbuf_len);
@@ -623,7 +680,7 @@ static void *llmaccel_worker(void *opaque)
             d.seq = le64_to_cpu(d.seq);
             llmaccel_run(q, gen, &d, start_cycle, &res);
             llmaccel_write_completion(s, &d, &res, start_cycle, &c);
-            if (pci_dma_write(pdev, compl, &c, sizeof(c)) != MEMTX_OK) {
+            if (llmaccel_dma_write(pdev, compl, &c, sizeof(c)) != MEMTX_OK) {
                 ok = false;
                 compl_failed = true;
             }
@@ -659,7 +716,11 @@ static void *llmaccel_worker(void *opaque)
                                       res.status, res.fault_write);
             }
         }
-        if (d.flags & LLA_DESC_F_IRQ) {
+        /*
+         * A failed job always interrupts (hw-spec 3.3): software that
+         * batches jobs without LLA_DESC_F_IRQ still hears of an error.
+         */
+        if ((d.flags & LLA_DESC_F_IRQ) || res.status != LLA_OK) {
             n = ++s->n_irq;
             send = !(s->inject_drop_irq && n == s->inject_drop_irq);
             llmaccel_raise_locked(s, LLA_IRQ_QUEUE(q->idx), send);

@@ -16,6 +16,12 @@
 #include "hw/pci/pci_regs.h"
 #include "qobject/qdict.h"
 #include "hw/misc/llmaccel/llmaccel_hw.h"
+/*
+ * The rtl-model's command field tables (names, offsets, kinds): the
+ * command fuzz builds well-formed-looking commands from them.  The file
+ * is self-contained (tables and two lookups), so it is compiled in.
+ */
+#include "hw/misc/llmaccel/cmd_desc.c"
 
 #define WAIT_MS         5000
 #define ASID            3
@@ -108,12 +114,17 @@ static void lla_stop(Lla *t)
 
 /* ---- device MMU: page tables written by the test ---- */
 
+static void as_setup_root(Lla *t, uint32_t asid, uint64_t root)
+{
+    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_ROOT_LO, (uint32_t)root);
+    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_ROOT_HI, root >> 32);
+    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_CONFIG, LLA_MMU_AS_ENABLE);
+}
+
 static void as_setup(Lla *t, uint32_t asid)
 {
     t->root = zalloc(t, LLA_PAGE_SIZE);
-    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_ROOT_LO, (uint32_t)t->root);
-    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_ROOT_HI, t->root >> 32);
-    wr(t, LLA_REG_MMU_AS(asid) + LLA_MMU_AS_CONFIG, LLA_MMU_AS_ENABLE);
+    as_setup_root(t, asid, t->root);
 }
 
 static void pt_map(Lla *t, uint64_t iova, uint64_t pa, uint64_t perms)
@@ -1155,6 +1166,252 @@ static void test_pace(void)
     lla_stop(&e.t);
 }
 
+/* Poll until queue @q is BUSY. */
+static bool wait_busy(Lla *t, unsigned int q)
+{
+    int i;
+
+    for (i = 0; i < WAIT_MS; i++) {
+        if (rd(t, LLA_REG_QUEUE(q) + LLA_Q_STATUS) & LLA_Q_STATUS_BUSY) {
+            return true;
+        }
+        g_usleep(1000);
+    }
+    return false;
+}
+
+/*
+ * The heartbeat is what the driver's watchdog samples (hw-spec 4.7):
+ * it must move while a job is alive but waiting (blocked in SEM_WAIT,
+ * or paced to its modeled time) and must stand still while a job hangs.
+ */
+static void test_heartbeat_alive(void)
+{
+    enum { PAGES = 256, NOPS = PAGES * LLA_PAGE_SIZE / 8 };
+    uint8_t buf[64], page[LLA_PAGE_SIZE];
+    struct lla_completion c;
+    uint64_t hb0, hb1, iova, pa, extra, t0, wall_ms, model_ms;
+    size_t len, off = 0;
+    unsigned int i;
+    uint32_t s;
+    Env e;
+
+    /* 1. Blocked in SEM_WAIT: every 1 ms poll ticks. */
+    env_start(&e, ",sem-timeout-ms=20000");
+    len = put_sem(buf, 0, LLA_OP_SEM_WAIT, IOVA_DST, 1, LLA_SEM_GE);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 1);
+    g_assert(wait_busy(&e.t, 0));
+    hb0 = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_usleep(100 * 1000);
+    hb1 = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_test_message("heartbeat: +%" PRIu64 " in 100 ms of SEM_WAIT",
+                   hb1 - hb0);
+    g_assert_cmpuint(hb1 - hb0, >=, 10);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_HEAD), ==, 0);
+    g_assert_cmphex(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_STATUS), ==,
+                    LLA_Q_STATUS_BUSY);
+    /* The host releases the semaphore: the job completes. */
+    qtest_writeq(e.t.qts, e.dst_pa, 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.cmd_index, ==, 1);
+    lla_stop(&e.t);
+
+    /*
+     * 2. Paced: 131072 NOPs (33 ms modeled at 250 MHz) run in a few ms
+     * and then wait for their modeled time.  Without pacing the job
+     * ticks exactly once per command and once per 64 KiB of its 1 MiB
+     * command buffer; every tick beyond that is a pacing slice.
+     */
+    env_start(&e, ",pace=on,preset=tellme-kv260");
+    while (off < sizeof(page)) {
+        off = put_nop(page, off);
+    }
+    pa = zalloc(&e.t, LLA_PAGE_SIZE);
+    qtest_memwrite(e.t.qts, pa, page, sizeof(page));
+    for (i = 0; i < PAGES; i++) {
+        pt_map(&e.t, 0x10000000ull + i * LLA_PAGE_SIZE, pa, LLA_PTE_READ);
+    }
+    hb0 = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    t0 = g_get_monotonic_time();
+    s = submit(&e.t, &e.r, 0x10000000ull, PAGES * LLA_PAGE_SIZE, 2);
+    g_assert(wait_idle(&e.t, &e.r));
+    wall_ms = (g_get_monotonic_time() - t0) / 1000;
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    g_assert_cmpuint(c.cmd_index, ==, NOPS);
+    hb1 = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_assert_cmpuint(hb1 - hb0, >=, NOPS + 16);
+    extra = hb1 - hb0 - NOPS - 16;
+    model_ms = c.cycles / 250000;
+    g_test_message("heartbeat: %" PRIu64 " pacing ticks in a %" PRIu64
+                   " ms paced job (wall %" PRIu64 " ms)", extra, model_ms,
+                   wall_ms);
+    /*
+     * The job runs in a few ms (about 10 under ASan) and then sleeps;
+     * only a host so loaded that running it took longer than its modeled
+     * time leaves nothing to pace.
+     */
+    if (wall_ms < model_ms + 20) {
+        g_assert_cmpuint(extra, >=, 1);
+    }
+    /* At most one tick per slice (>= 4 ms at ms resolution), plus one. */
+    g_assert_cmpuint(extra, <=, (model_ms + 1) / 4 + 2);
+    lla_stop(&e.t);
+
+    /* 3. Hung (fault injection): no tick at all. */
+    env_start(&e, ",inject-hang-queue=0");
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    submit(&e.t, &e.r, iova, len, 3);
+    g_assert(wait_busy(&e.t, 0));
+    hb0 = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_usleep(200 * 1000);
+    g_assert_cmpuint(rd64(&e.t, LLA_REG_HEARTBEAT_LO), ==, hb0);
+    g_assert_cmphex(rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_STATUS), ==,
+                    LLA_Q_STATUS_BUSY);
+    lla_stop(&e.t);
+}
+
+/*
+ * A failed job interrupts even without LLA_DESC_F_IRQ; a successful
+ * one only with it (hw-spec 3.3).
+ */
+static void test_error_irq(void)
+{
+    struct lla_ring_desc d;
+    uint8_t buf[64];
+    uint64_t iova;
+    size_t len;
+    Env e;
+
+    env_start(&e, "");
+    len = put_nop(buf, 0);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    memset(&d, 0, sizeof(d));
+    d.cmdbuf_iova = cpu_to_le64(iova);
+    d.cmdbuf_len = cpu_to_le32(len);
+    d.asid = cpu_to_le16(ASID);
+    d.seq = cpu_to_le64(1);
+    qtest_memwrite(e.t.qts, e.r.ring, &d, sizeof(d));
+    d.cmdbuf_len = cpu_to_le32(12);         /* LLA_ERR_CMDBUF */
+    d.seq = cpu_to_le64(2);
+    qtest_memwrite(e.t.qts, e.r.ring + 64, &d, sizeof(d));
+
+    e.r.tail = 1;
+    wr(&e.t, LLA_REG_QUEUE(0) + LLA_Q_TAIL, 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 1);
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==, 0);
+
+    e.r.tail = 2;
+    wr(&e.t, LLA_REG_QUEUE(0) + LLA_Q_TAIL, 2);
+    g_assert(wait_idle(&e.t, &e.r));
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_DONE_SEQ_LO), ==, 2);
+    g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==, LLA_IRQ_QUEUE(0));
+    lla_stop(&e.t);
+}
+
+/*
+ * Device DMA reaches RAM only, never MMIO (its own BAR included): a job
+ * whose page maps a BAR, or a ring placed in one, fails with a DMA error
+ * at that address.  Regression for a fuzz finding: DMA into MMIO made a
+ * worker thread take the BQL, so an unplug (which joins the workers with
+ * the BQL held) could deadlock QEMU while such jobs streamed.
+ */
+static void test_dma_to_mmio(void)
+{
+    enum { PAGES = 256 };
+    const uint64_t iova_mmio = 0x500000ull, big_src = 0x20000000ull,
+                   big_dst = 0x30000000ull;
+    uint64_t bar_pa, iova, pa_dst, q;
+    struct lla_completion c;
+    uint8_t buf[64];
+    unsigned int i, k;
+    size_t len;
+    uint32_t s, info;
+    Ring r[4];
+    Env e;
+
+    env_start(&e, ",id=acc");
+    bar_pa = e.t.bar.addr;
+    g_assert(!e.t.bar.is_io);
+    pt_map(&e.t, iova_mmio, bar_pa, LLA_PTE_READ | LLA_PTE_WRITE);
+
+    /* A COPY into the SCRATCH register through the MMU. */
+    wr(&e.t, LLA_REG_SCRATCH, 0x11111111);
+    qtest_writel(e.t.qts, e.src_pa, 0xdeadbeef);
+    len = put_copy(buf, 0, IOVA_SRC, iova_mmio + LLA_REG_SCRATCH, 4);
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_DMA);
+    g_assert_cmphex(c.fault_iova, ==, iova_mmio + LLA_REG_SCRATCH);
+    g_assert_cmphex(c.flags & LLA_COMPL_F_FAULT_WRITE, ==,
+                    LLA_COMPL_F_FAULT_WRITE);
+    g_assert_cmphex(rd(&e.t, LLA_REG_SCRATCH), ==, 0x11111111);
+
+    /* A COPY out of the identity registers. */
+    len = put_copy(buf, 0, iova_mmio, IOVA_DST, 64);
+    iova = put_cmdbuf(&e, 1, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 2);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_ERR_DMA);
+    g_assert_cmphex(c.fault_iova, ==, iova_mmio);
+    g_assert_cmphex(qtest_readl(e.t.qts, e.dst_pa), ==, 0);
+
+    /* A descriptor ring inside the BAR: the fetch fails, the queue stops. */
+    q = LLA_REG_QUEUE(3);
+    wr(&e.t, LLA_REG_FAULT_STATUS, ~0u);
+    wr(&e.t, q + LLA_Q_RING_LO, (uint32_t)bar_pa);
+    wr(&e.t, q + LLA_Q_RING_HI, bar_pa >> 32);
+    wr(&e.t, q + LLA_Q_RING_LOG2, 2);
+    wr(&e.t, q + LLA_Q_COMPL_LO, (uint32_t)e.r.compl);
+    wr(&e.t, q + LLA_Q_COMPL_HI, e.r.compl >> 32);
+    wr(&e.t, q + LLA_Q_CONTROL, LLA_Q_CONTROL_ENABLE);
+    wr(&e.t, q + LLA_Q_TAIL, 1);
+    for (i = 0; i < WAIT_MS; i++) {
+        if (rd(&e.t, q + LLA_Q_STATUS) & LLA_Q_STATUS_STOPPED) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rd(&e.t, q + LLA_Q_STATUS), ==, LLA_Q_STATUS_STOPPED);
+    g_assert_cmphex(rd64(&e.t, LLA_REG_FAULT_IOVA_LO), ==, bar_pa);
+    info = rd(&e.t, LLA_REG_FAULT_INFO);
+    g_assert_cmpuint((info >> LLA_FAULT_INFO_CODE_SHIFT) &
+                     LLA_FAULT_INFO_CODE_MASK, ==, LLA_ERR_DMA);
+    wr(&e.t, q + LLA_Q_RESET, LLA_RESET_MAGIC);
+
+    /*
+     * Streams of 1 MiB copies out of the BAR on three queues, then a hot
+     * unplug: QEMU must answer afterwards.
+     */
+    pa_dst = zalloc(&e.t, LLA_PAGE_SIZE);
+    for (i = 0; i < PAGES; i++) {
+        pt_map(&e.t, big_src + i * LLA_PAGE_SIZE, bar_pa, LLA_PTE_READ);
+        pt_map(&e.t, big_dst + i * LLA_PAGE_SIZE, pa_dst,
+               LLA_PTE_READ | LLA_PTE_WRITE);
+    }
+    len = put_copy(buf, 0, big_src, big_dst, PAGES * LLA_PAGE_SIZE);
+    iova = put_cmdbuf(&e, 2, buf, len);
+    for (k = 1; k < 4; k++) {
+        ring_setup(&e.t, &r[k], k, 4);
+        for (i = 0; i < 15; i++) {
+            submit(&e.t, &r[k], iova, len, i);
+        }
+    }
+    g_usleep(20 * 1000);
+    qpci_unplug_acpi_device_test(e.t.qts, "acc", 4);
+    qobject_unref(qtest_qmp_assert_success_ref(e.t.qts,
+                                               "{'execute': 'query-status'}"));
+    lla_stop(&e.t);
+}
+
 static uint32_t fuzz_rand(uint64_t *st)
 {
     *st = *st * 6364136223846793005ull + 1442695040888963407ull;
@@ -1162,46 +1419,149 @@ static uint32_t fuzz_rand(uint64_t *st)
 }
 
 /*
- * Random register writes and garbage descriptors must neither crash nor
- * wedge the device: afterwards a global reset brings it back to work.
+ * Fuzz size and seed: LLA_FUZZ_ITERS (default 4000, the short run of
+ * make check) is the number of register writes; the descriptor fuzz
+ * runs ITERS/20 descriptors and the command fuzz ITERS/5 command
+ * buffers.  LLA_FUZZ_SEED varies every stream (each test mixes in its
+ * own constant).  Each test reports "fuzz-iterations: <kind> <n>".
+ */
+static unsigned int fuzz_iters(void)
+{
+    const char *env = g_getenv("LLA_FUZZ_ITERS");
+    long v = env ? strtol(env, NULL, 0) : 4000;
+
+    return v > 0 && v < 100000000 ? (unsigned int)v : 4000;
+}
+
+static uint64_t fuzz_seed(uint64_t salt)
+{
+    const char *env = g_getenv("LLA_FUZZ_SEED");
+
+    return env ? g_ascii_strtoull(env, NULL, 0) ^ salt : salt;
+}
+
+/* Like wait_idle, with a bound in ms for long fuzz batches. */
+static bool wait_idle_ms(Lla *t, Ring *r, unsigned int ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    while (g_get_monotonic_time() < end) {
+        if (rd(t, LLA_REG_QUEUE(r->q) + LLA_Q_HEAD) == r->tail &&
+            !(rd(t, LLA_REG_QUEUE(r->q) + LLA_Q_STATUS) &
+              LLA_Q_STATUS_BUSY)) {
+            return true;
+        }
+        g_usleep(500);
+    }
+    return false;
+}
+
+/* Sum of the job counters of queues 0..3 (before a reset clears them). */
+static uint64_t jobs_sum(Lla *t)
+{
+    uint64_t n = 0;
+    unsigned int q;
+
+    for (q = 0; q < 4; q++) {
+        n += qreg64(t, q, LLA_Q_CNT_JOBS);
+    }
+    return n;
+}
+
+/*
+ * Rings for the register fuzz: @pages pages of descriptors at @pa, most
+ * of them valid (a NOP + COPY job at @cmd in ASID), the rest garbage.
+ */
+static void regfuzz_rings(Lla *t, uint64_t *st, uint64_t pa, unsigned pages,
+                          uint64_t cmd, uint32_t len)
+{
+    struct lla_ring_desc d[LLA_PAGE_SIZE / 64];
+    unsigned int p, i;
+
+    for (p = 0; p < pages; p++) {
+        for (i = 0; i < ARRAY_SIZE(d); i++) {
+            if (fuzz_rand(st) % 4) {
+                memset(&d[i], 0, sizeof(d[i]));
+                d[i].cmdbuf_iova = cpu_to_le64(cmd);
+                d[i].cmdbuf_len = cpu_to_le32(len);
+                d[i].asid = cpu_to_le16(ASID);
+                d[i].flags = cpu_to_le16(fuzz_rand(st) % 2);
+                d[i].seq = cpu_to_le64(fuzz_rand(st));
+            } else {
+                uint32_t *w = (uint32_t *)&d[i];
+                unsigned int k;
+
+                for (k = 0; k < 16; k++) {
+                    w[k] = fuzz_rand(st) % 2 ? 0 : fuzz_rand(st);
+                }
+            }
+        }
+        qtest_memwrite(t->qts, pa + p * LLA_PAGE_SIZE, d, sizeof(d));
+    }
+}
+
+/*
+ * Random register writes while jobs run: mostly the registers that
+ * matter (ring geometry, doorbells, enables, resets, interrupt and fault
+ * registers, the MMU) with values that often make sense (RAM addresses
+ * of rings full of valid descriptors, small numbers, enables), the rest
+ * anywhere in the register file.  Jobs start, fault, get reset and
+ * re-enabled under the writes; QEMU must neither crash nor wedge: the
+ * identity register answers throughout, and afterwards a global reset
+ * brings the device back to work.
  */
 static void test_register_fuzz(void)
 {
+    enum { PAGES = 4 };
     static const struct { uint32_t base, len; } ranges[] = {
         { 0x0000, 0x0400 },     /* identity, control, IRQ, faults */
         { 0x0400, 0x0004 },     /* MMU invalidate */
         { 0x0800, 0x0400 },     /* MMU address spaces */
         { 0x1000, 0x0800 },     /* queues (8 x 0x100) */
+        { 0x1800, 0xe800 },     /* unused rest of the BAR */
     };
-    const char *seed = g_getenv("LLA_FUZZ_SEED");
-    const char *iters_env = g_getenv("LLA_FUZZ_ITERS");
-    uint64_t st = seed ? g_ascii_strtoull(seed, NULL, 0) : 0x1234567;
-    unsigned int iters = iters_env ? atoi(iters_env) : 4000;
-    uint64_t jobs = 0;
-    uint64_t mem = 0;
-    uint8_t junk[LLA_PAGE_SIZE];
+    static const uint32_t qregs[] = {
+        LLA_Q_RING_LO, LLA_Q_RING_HI, LLA_Q_RING_LOG2, LLA_Q_CONTROL,
+        LLA_Q_CONTROL, LLA_Q_TAIL, LLA_Q_TAIL, LLA_Q_TAIL, LLA_Q_RESET,
+        LLA_Q_COMPL_LO, LLA_Q_COMPL_HI,
+    };
+    static const uint32_t gregs[] = {
+        LLA_REG_CONTROL, LLA_REG_IRQ_STATUS, LLA_REG_IRQ_MASK,
+        LLA_REG_FAULT_STATUS, LLA_REG_MMU_INVALIDATE, LLA_REG_RESET,
+        LLA_REG_SCRATCH, LLA_REG_MMU_AS(ASID) + LLA_MMU_AS_CONFIG,
+        LLA_REG_MMU_AS(ASID) + LLA_MMU_AS_ROOT_LO,
+    };
+    uint64_t st = fuzz_seed(0x1234567);
+    unsigned int iters = fuzz_iters();
+    uint64_t jobs = 0, mem, cmd_iova;
+    unsigned int i, resets = 0, qresets = 0;
     uint8_t buf[64];
     struct lla_completion c;
-    unsigned int i, j;
     size_t len;
-    uint64_t iova;
     uint32_t slot;
     Env e;
 
     env_start(&e, ",sem-timeout-ms=50");
-    for (j = 0; j < 4; j++) {
-        mem = zalloc(&e.t, sizeof(junk));
-        for (i = 0; i < sizeof(junk); i++) {
-            junk[i] = (uint8_t)fuzz_rand(&st);
-        }
-        qtest_memwrite(e.t.qts, mem, junk, sizeof(junk));
-    }
+    qpci_msix_enable(e.t.dev);
+    len = put_nop(buf, 0);
+    len = put_copy(buf, len, IOVA_SRC, IOVA_DST, 256);
+    cmd_iova = put_cmdbuf(&e, 0, buf, len);
+    mem = zalloc(&e.t, PAGES * LLA_PAGE_SIZE);
     for (i = 0; i < iters; i++) {
-        uint32_t r = fuzz_rand(&st) % ARRAY_SIZE(ranges);
-        uint32_t off = ranges[r].base +
-                       (fuzz_rand(&st) % ranges[r].len & ~3u);
-        uint32_t v;
+        uint32_t off, v, r = fuzz_rand(&st) % 8;
 
+        if (i % 512 == 0) {
+            regfuzz_rings(&e.t, &st, mem, PAGES, cmd_iova, len);
+        }
+        if (r < 5) {
+            off = LLA_REG_QUEUE(fuzz_rand(&st) % 4) +
+                  qregs[fuzz_rand(&st) % ARRAY_SIZE(qregs)];
+        } else if (r < 7) {
+            off = gregs[fuzz_rand(&st) % ARRAY_SIZE(gregs)];
+        } else {
+            r = fuzz_rand(&st) % ARRAY_SIZE(ranges);
+            off = ranges[r].base + (fuzz_rand(&st) % ranges[r].len & ~3u);
+        }
         switch (fuzz_rand(&st) % 6) {
         case 0:
             v = fuzz_rand(&st);
@@ -1209,8 +1569,8 @@ static void test_register_fuzz(void)
         case 1:
             v = fuzz_rand(&st) % 16;            /* small: log2, tail */
             break;
-        case 2:
-            v = (uint32_t)mem + (fuzz_rand(&st) % 64) * 64; /* in RAM */
+        case 2:                                 /* in RAM: a ring */
+            v = (uint32_t)mem + (fuzz_rand(&st) % (PAGES * 64)) * 64;
             break;
         case 3:
             v = 1;                              /* enables */
@@ -1219,25 +1579,72 @@ static void test_register_fuzz(void)
             v = 0;
             break;
         default:
-            v = fuzz_rand(&st) % 64 == 0 ? LLA_RESET_MAGIC : 0xffffffff;
+            v = fuzz_rand(&st) % 4 == 0 ? LLA_RESET_MAGIC : 0xffffffff;
             break;
         }
-        if (off == LLA_REG_RESET && v == LLA_RESET_MAGIC &&
+        if (off >= LLA_REG_QUEUE(0) && off < LLA_REG_QUEUE(4) &&
             fuzz_rand(&st) % 4) {
-            v = 0;
+            /* Mostly a value that suits the queue register. */
+            switch (off & 0xff) {
+            case LLA_Q_RING_LO:
+            case LLA_Q_COMPL_LO:
+                v = (uint32_t)mem + (fuzz_rand(&st) % (PAGES * 64)) * 64;
+                if (fuzz_rand(&st) % 64 == 0) {
+                    v = (uint32_t)e.t.bar.addr;     /* MMIO: must fail */
+                }
+                break;
+            case LLA_Q_RING_HI:
+            case LLA_Q_COMPL_HI:
+                v = 0;
+                break;
+            case LLA_Q_RING_LOG2:
+                v = 1 + fuzz_rand(&st) % 8;
+                break;
+            case LLA_Q_CONTROL:
+                v = fuzz_rand(&st) % 3 ? LLA_Q_CONTROL_ENABLE : 0;
+                break;
+            case LLA_Q_TAIL:
+                v = fuzz_rand(&st) % 8;
+                break;
+            }
+        }
+        if (off == LLA_REG_CONTROL && fuzz_rand(&st) % 4) {
+            v = LLA_CONTROL_ENABLE;
+        }
+        if (off == LLA_REG_MMU_AS(ASID) + LLA_MMU_AS_ROOT_LO &&
+            fuzz_rand(&st) % 2) {
+            v = (uint32_t)e.t.root;
+        }
+        if (v == LLA_RESET_MAGIC && (off == LLA_REG_RESET ||
+                                     (off & 0xff) == LLA_Q_RESET)) {
+            /* Resets are slow (they wait for the workers): fewer. */
+            if (fuzz_rand(&st) % 4) {
+                v = 0;
+            } else {
+                jobs += jobs_sum(&e.t);
+                if (off == LLA_REG_RESET) {
+                    resets++;
+                } else {
+                    qresets++;
+                }
+            }
         }
         wr(&e.t, off, v);
+        if (off == LLA_REG_RESET && v == LLA_RESET_MAGIC) {
+            /* Keep the address space usable (the reset cleared it). */
+            as_setup_root(&e.t, ASID, e.t.root);
+        }
         if (i % 256 == 0) {
             g_assert_cmphex(rd(&e.t, LLA_REG_ID), ==, LLA_ID_MAGIC);
         }
     }
     g_usleep(100 * 1000);
     g_assert_cmphex(rd(&e.t, LLA_REG_ID), ==, LLA_ID_MAGIC);
-    for (j = 0; j < 4; j++) {
-        jobs += qreg64(&e.t, j, LLA_Q_CNT_JOBS);
-    }
-    g_test_message("fuzz: %u writes, %" PRIu64 " jobs since the last reset, "
-                   "%u resets", iters, jobs, rd(&e.t, LLA_REG_RESET_COUNT));
+    jobs += jobs_sum(&e.t);
+    g_assert_cmpuint(rd(&e.t, LLA_REG_RESET_COUNT), ==, resets);
+    g_test_message("fuzz: %u writes, %" PRIu64 " jobs, %u global and %u "
+                   "queue resets", iters, jobs, resets, qresets);
+    g_test_message("fuzz-iterations: register-writes %u", iters);
 
     /* Recovery: global reset, fresh address space and ring, one job. */
     wr(&e.t, LLA_REG_RESET, LLA_RESET_MAGIC);
@@ -1245,9 +1652,9 @@ static void test_register_fuzz(void)
     as_setup(&e.t, ASID);
     e.cmd_pa = map_new(&e.t, IOVA_CMD, 1, LLA_PTE_READ);
     len = put_nop(buf, 0);
-    iova = put_cmdbuf(&e, 0, buf, len);
+    cmd_iova = put_cmdbuf(&e, 0, buf, len);
     ring_setup(&e.t, &e.r, 2, 3);
-    slot = submit(&e.t, &e.r, iova, len, 4242);
+    slot = submit(&e.t, &e.r, cmd_iova, len, 4242);
     g_assert(wait_idle(&e.t, &e.r));
     compl_read(&e.t, &e.r, slot, &c);
     g_assert_cmpuint(c.status, ==, LLA_OK);
@@ -1261,11 +1668,11 @@ static void test_register_fuzz(void)
  */
 static void test_descriptor_fuzz(void)
 {
-    enum { JUNK = 8, JOBS = 200, LOG2 = 8 };
-    const char *seed = g_getenv("LLA_FUZZ_SEED");
-    uint64_t st = seed ? g_ascii_strtoull(seed, NULL, 0) : 0x7654321;
+    enum { JUNK = 8, LOG2 = 8, BATCH = (1 << LOG2) - 1 };
+    uint64_t st = fuzz_seed(0x7654321);
+    unsigned int jobs = MAX(fuzz_iters() / 20, 200);
     uint64_t junk[JUNK], page[LLA_PAGE_SIZE / 8];
-    unsigned int i, j, hist[LLA_ERR_COUNT] = { 0 };
+    unsigned int i, j, done = 0, hist[LLA_ERR_COUNT] = { 0 };
     struct lla_completion c;
     GString *str = g_string_new("fuzz statuses:");
     Lla t;
@@ -1275,76 +1682,615 @@ static void test_descriptor_fuzz(void)
     for (i = 0; i < JUNK; i++) {
         junk[i] = zalloc(&t, LLA_PAGE_SIZE);
     }
-    for (i = 0; i < JUNK; i++) {
-        for (j = 0; j < ARRAY_SIZE(page); j++) {
-            uint64_t v = fuzz_rand(&st);
-
-            switch (fuzz_rand(&st) % 8) {
-            case 0:
-                v = v << 32 | fuzz_rand(&st);       /* anything */
-                break;
-            case 1:     /* small commands: NOP/COPY/FILL-like headers */
-                v = (uint64_t)(8u << (fuzz_rand(&st) % 3)) << 32 |
-                    fuzz_rand(&st) % LLA_OP_COUNT;
-                break;
-            case 2:
-                v = 0;
-                break;
-            default:    /* an entry pointing into the junk pages */
-                v = junk[v % JUNK] | (fuzz_rand(&st) & 7);
-                break;
-            }
-            if (j < 2 && fuzz_rand(&st) % 4) {
-                /* Low IOVAs: mostly walkable down to a junk page. */
-                v = junk[fuzz_rand(&st) % JUNK] | LLA_PTE_VALID |
-                    (fuzz_rand(&st) & 6);
-            }
-            page[j] = cpu_to_le64(v);
-        }
-        qtest_memwrite(t.qts, junk[i], page, sizeof(page));
-    }
     for (i = 0; i < 4; i++) {
         wr(&t, LLA_REG_MMU_AS(i) + LLA_MMU_AS_ROOT_LO, (uint32_t)junk[i]);
         wr(&t, LLA_REG_MMU_AS(i) + LLA_MMU_AS_ROOT_HI, junk[i] >> 32);
         wr(&t, LLA_REG_MMU_AS(i) + LLA_MMU_AS_CONFIG, LLA_MMU_AS_ENABLE);
     }
     ring_setup(&t, &r, 1, LOG2);
-    for (i = 0; i < JOBS; i++) {
-        struct lla_ring_desc d;
+    while (done < jobs) {
+        unsigned int n = MIN(jobs - done, BATCH);
+        uint32_t first = r.tail;
 
-        memset(&d, 0, sizeof(d));
-        d.cmdbuf_iova = fuzz_rand(&st) % 4 ?
-                        (0x1000 | (fuzz_rand(&st) & 0xff8)) :
-                        ((uint64_t)fuzz_rand(&st) << 32 | fuzz_rand(&st));
-        d.cmdbuf_len = fuzz_rand(&st) % 4 ? (fuzz_rand(&st) % 512) * 8 :
-                       fuzz_rand(&st);
-        d.asid = fuzz_rand(&st) % 8 ? fuzz_rand(&st) % 4 : fuzz_rand(&st);
-        d.flags = fuzz_rand(&st) % 8 ? LLA_DESC_F_IRQ : fuzz_rand(&st);
-        d.seq = i;
-        if (fuzz_rand(&st) % 16 == 0) {
-            d.reserved[fuzz_rand(&st) % 5] = 1;
+        /* Fresh garbage page tables (and command buffers) per batch. */
+        for (i = 0; i < JUNK; i++) {
+            for (j = 0; j < ARRAY_SIZE(page); j++) {
+                uint64_t v = fuzz_rand(&st);
+
+                switch (fuzz_rand(&st) % 8) {
+                case 0:
+                    v = v << 32 | fuzz_rand(&st);       /* anything */
+                    break;
+                case 1: /* small commands: NOP/COPY/FILL-like headers */
+                    v = (uint64_t)(8u << (fuzz_rand(&st) % 3)) << 32 |
+                        fuzz_rand(&st) % LLA_OP_COUNT;
+                    break;
+                case 2:
+                    v = 0;
+                    break;
+                default:        /* an entry pointing into the junk pages */
+                    v = junk[v % JUNK] | (fuzz_rand(&st) & 7);
+                    break;
+                }
+                if (j < 2 && fuzz_rand(&st) % 4) {
+                    /* Low IOVAs: mostly walkable down to a junk page. */
+                    v = junk[fuzz_rand(&st) % JUNK] | LLA_PTE_VALID |
+                        (fuzz_rand(&st) & 6);
+                }
+                page[j] = cpu_to_le64(v);
+            }
+            qtest_memwrite(t.qts, junk[i], page, sizeof(page));
         }
-        qtest_memwrite(t.qts, r.ring + (uint64_t)i * 64, &d, sizeof(d));
+        for (i = 0; i < n; i++) {
+            struct lla_ring_desc d;
+            uint32_t slot = (first + i) & BATCH;
+
+            memset(&d, 0, sizeof(d));
+            d.cmdbuf_iova = fuzz_rand(&st) % 4 ?
+                            (0x1000 | (fuzz_rand(&st) & 0xff8)) :
+                            ((uint64_t)fuzz_rand(&st) << 32 | fuzz_rand(&st));
+            d.cmdbuf_len = fuzz_rand(&st) % 4 ? (fuzz_rand(&st) % 512) * 8 :
+                           fuzz_rand(&st);
+            d.asid = fuzz_rand(&st) % 8 ? fuzz_rand(&st) % 4 : fuzz_rand(&st);
+            d.flags = fuzz_rand(&st) % 8 ? LLA_DESC_F_IRQ : fuzz_rand(&st);
+            d.seq = done + i;
+            if (fuzz_rand(&st) % 16 == 0) {
+                d.reserved[fuzz_rand(&st) % 5] = 1;
+            }
+            qtest_memwrite(t.qts, r.ring + (uint64_t)slot * 64, &d,
+                           sizeof(d));
+        }
+        r.tail = (first + n) & BATCH;
+        wr(&t, LLA_REG_QUEUE(1) + LLA_Q_TAIL, r.tail);
+        g_assert(wait_idle_ms(&t, &r, 60000));
+        for (i = 0; i < n; i++) {
+            compl_read(&t, &r, (first + i) & BATCH, &c);
+            g_assert_cmphex(c.flags & LLA_COMPL_F_VALID, ==,
+                            LLA_COMPL_F_VALID);
+            g_assert_cmpuint(c.seq, ==, done + i);
+            g_assert_cmpuint(c.status, <, LLA_ERR_COUNT);
+            hist[c.status]++;
+        }
+        done += n;
+        g_assert_cmpuint(qreg64(&t, 1, LLA_Q_CNT_JOBS), ==, done);
+        g_assert_cmpuint(qreg64(&t, 1, LLA_Q_DONE_SEQ_LO), ==, done - 1);
+        g_assert_cmphex(rd(&t, LLA_REG_QUEUE(1) + LLA_Q_STATUS), ==, 0);
     }
-    r.tail = JOBS;
-    wr(&t, LLA_REG_QUEUE(1) + LLA_Q_TAIL, JOBS);
-    g_assert(wait_idle(&t, &r));
-    for (i = 0; i < JOBS; i++) {
-        compl_read(&t, &r, i, &c);
-        g_assert_cmphex(c.flags & LLA_COMPL_F_VALID, ==, LLA_COMPL_F_VALID);
-        g_assert_cmpuint(c.seq, ==, i);
-        g_assert_cmpuint(c.status, <, LLA_ERR_COUNT);
-        hist[c.status]++;
-    }
-    g_assert_cmpuint(qreg64(&t, 1, LLA_Q_CNT_JOBS), ==, JOBS);
-    g_assert_cmphex(rd(&t, LLA_REG_QUEUE(1) + LLA_Q_STATUS), ==, 0);
     for (i = 0; i < LLA_ERR_COUNT; i++) {
         if (hist[i]) {
             g_string_append_printf(str, " %u:%u", i, hist[i]);
         }
     }
     g_test_message("%s", str->str);
+    g_test_message("fuzz-iterations: descriptors %u", jobs);
     g_string_free(str, true);
+    lla_stop(&t);
+}
+
+/* ---- command fuzz: random command buffers into mapped memory ---- */
+
+/* IOVA layout of the command fuzz (one address space, ASID) */
+#define CF_CMD          0x100000ull     /* command buffers, read-only */
+#define CF_CMD_PAGES    64              /* 256 slots of 1 KiB */
+#define CF_SLOT         1024
+#define CF_DATA         0x10000000ull   /* read/write data */
+#define CF_DATA_PAGES   64
+#define CF_RO           (CF_DATA + CF_DATA_PAGES * LLA_PAGE_SIZE)
+#define CF_RO_PAGES     4
+#define CF_WO           (CF_RO + CF_RO_PAGES * LLA_PAGE_SIZE)
+#define CF_WO_PAGES     2
+#define CF_END          (CF_WO + CF_WO_PAGES * LLA_PAGE_SIZE) /* unmapped */
+#define CF_MMIO         (CF_END + 16 * LLA_PAGE_SIZE) /* BAR0, read/write */
+
+static uint64_t cf_iova(uint64_t *st)
+{
+    static const uint64_t align[] = { 1, 2, 4, 8, 16, 64, 256 };
+    uint32_t r = fuzz_rand(st) % 100;
+    uint64_t base, span, a = 64;
+
+    if (fuzz_rand(st) % 8 == 0) {
+        a = align[fuzz_rand(st) % ARRAY_SIZE(align)];
+    }
+    if (r < 4) {
+        return 0;                                   /* absent */
+    } else if (r < 10) {
+        return ((uint64_t)fuzz_rand(st) << 32 | fuzz_rand(st)) &
+               (LLA_IOVA_LIMIT - 1);                /* anywhere */
+    } else if (r < 12) {
+        base = CF_END;                              /* unmapped */
+        span = 4 * LLA_PAGE_SIZE;
+    } else if (r < 20) {
+        base = CF_RO;
+        span = CF_RO_PAGES * LLA_PAGE_SIZE;
+    } else if (r < 25) {
+        base = CF_WO;
+        span = CF_WO_PAGES * LLA_PAGE_SIZE;
+    } else if (r < 30) {
+        base = CF_RO - 512;                         /* straddles RW/RO */
+        span = 1024;
+    } else if (r < 33) {
+        base = CF_CMD;                              /* the command buffers */
+        span = CF_CMD_PAGES * LLA_PAGE_SIZE;
+    } else if (r < 35) {
+        base = CF_MMIO;                             /* device registers */
+        span = LLA_PAGE_SIZE;
+    } else {
+        base = CF_DATA;
+        span = CF_DATA_PAGES * LLA_PAGE_SIZE;
+    }
+    return (base + fuzz_rand(st) % span) & ~(a - 1);
+}
+
+static uint64_t cf_uint(uint64_t *st, const char *name)
+{
+    static const uint32_t strides[] = { 64, 128, 256, 512, 1024, 2048 };
+    static const uint32_t hd[] = { 2, 4, 8, 16, 32, 64 };
+
+    if (fuzz_rand(st) % 8) {
+        /* Mostly a value that suits the field. */
+        if (strstr(name, "stride")) {
+            return strides[fuzz_rand(st) % ARRAY_SIZE(strides)];
+        }
+        if (!strcmp(name, "pos")) {
+            return fuzz_rand(st) % 8;
+        }
+        if (!strcmp(name, "max_ctx") || !strcmp(name, "table_len") ||
+            !strcmp(name, "vocab")) {
+            return 8 + fuzz_rand(st) % 57;
+        }
+        if (!strcmp(name, "head_dim")) {
+            return hd[fuzz_rand(st) % ARRAY_SIZE(hd)];
+        }
+        if (!strcmp(name, "n_head") || !strcmp(name, "n_kv_head")) {
+            return 1u << (fuzz_rand(st) % 3);
+        }
+        if (!strcmp(name, "len")) {
+            return 4 * (1 + fuzz_rand(st) % 512);
+        }
+        if (!strcmp(name, "value") || !strcmp(name, "seed") ||
+            !strcmp(name, "counter")) {
+            return fuzz_rand(st) % 4 ? fuzz_rand(st) % 4 : fuzz_rand(st);
+        }
+        return 1 + fuzz_rand(st) % (fuzz_rand(st) % 4 ? 8 : 64);
+    }
+    switch (fuzz_rand(st) % 16) {
+    case 0:
+        return 0;
+    case 1:
+        return fuzz_rand(st);
+    case 2:
+    case 3:
+        return 1u << (fuzz_rand(st) % 13);
+    case 4:
+    case 5:
+        return (1 + fuzz_rand(st) % 32) * 16;       /* strides */
+    case 6:
+        return 1 + fuzz_rand(st) % 256;
+    default:
+        return 1 + fuzz_rand(st) % 8;
+    }
+}
+
+static uint32_t cf_f32(uint64_t *st)
+{
+    static const float vals[] = {
+        1.0f, 0.5f, -2.0f, 1e-5f, 0.0f, 10000.0f, 0.9f, 0.125f, 3.0f,
+    };
+    uint32_t r = fuzz_rand(st) % 16, bits;
+
+    if (r < ARRAY_SIZE(vals)) {
+        memcpy(&bits, &vals[r], 4);
+        return bits;
+    }
+    switch (r) {
+    case 12:
+        return 0x7fc00000;                          /* NaN */
+    case 13:
+        return 0x7f800000;                          /* inf */
+    case 14:
+        return 0x80000000;                          /* -0 */
+    default:
+        return fuzz_rand(st);
+    }
+}
+
+static void cf_put(uint8_t *dst, unsigned int size, uint64_t v)
+{
+    uint8_t le[8];
+    unsigned int i;
+
+    for (i = 0; i < 8; i++) {
+        le[i] = (uint8_t)(v >> (8 * i));
+    }
+    memcpy(dst, le, size);
+}
+
+static void cf_fix_epi(uint64_t *st, struct lla_epilogue *e)
+{
+    e->act %= LLA_ACT_COUNT;
+    e->out_dtype = fuzz_rand(st) % 4 ? LLA_DTYPE_F32 : e->out_dtype % 3;
+    if (e->out_dtype == LLA_DTYPE_I8) {
+        e->y_scale_iova = e->y_scale_iova ? e->y_scale_iova : CF_DATA + 64;
+    } else {
+        e->y_scale_iova = 0;
+    }
+    if (!e->gate_iova) {
+        e->gate_stride = 0;
+    }
+    if (!e->residual_iova) {
+        e->residual_stride = 0;
+    }
+}
+
+/*
+ * Repair the cross-field rules of hw-spec 6.3 that random fields almost
+ * never meet, so that most commands reach execution.  @c holds the
+ * command (128 bytes, aligned).
+ */
+static void cf_fixup(uint64_t *st, uint8_t op, void *c)
+{
+    uint32_t one = 0x3f800000;
+
+    switch (op) {
+    case LLA_OP_TLMM: {
+        struct lla_cmd_tlmm *t = c;
+
+        t->wfmt %= 2;
+        t->w_scale = one;
+        cf_fix_epi(st, &t->epi);
+        break;
+    }
+    case LLA_OP_QMM: {
+        struct lla_cmd_qmm *t = c;
+
+        t->wfmt = LLA_WFMT_I8 + fuzz_rand(st) % 2;
+        if (t->wfmt == LLA_WFMT_F16) {
+            t->x_scale_iova = t->w_scale_iova = 0;
+        } else {
+            t->x_scale_iova = t->x_scale_iova ? t->x_scale_iova : CF_DATA;
+            t->w_scale_iova = t->w_scale_iova ? t->w_scale_iova : CF_DATA;
+        }
+        cf_fix_epi(st, &t->epi);
+        break;
+    }
+    case LLA_OP_NORM_QUANT: {
+        struct lla_cmd_norm_quant *t = c;
+
+        t->hdr.flags = 1 + fuzz_rand(st) % 7;
+        if (!(t->hdr.flags & (LLA_NQ_F_QUANT | LLA_NQ_F_F32OUT))) {
+            t->hdr.flags |= LLA_NQ_F_QUANT;
+        }
+        if (t->hdr.flags & LLA_NQ_F_NORM) {
+            t->eps = 0x3727c5ac;                /* 1e-5f */
+        } else {
+            t->gamma_iova = 0;
+            t->eps = 0;
+        }
+        if (!(t->hdr.flags & LLA_NQ_F_QUANT)) {
+            t->q_iova = t->scale_iova = 0;
+            t->q_stride = 0;
+        }
+        if (!(t->hdr.flags & LLA_NQ_F_F32OUT)) {
+            t->y_iova = 0;
+            t->y_stride = 0;
+        }
+        break;
+    }
+    case LLA_OP_ROPE: {
+        struct lla_cmd_rope *t = c;
+
+        t->head_dim &= ~1u;
+        t->head_dim = t->head_dim ? t->head_dim : 2;
+        if (t->pos_iova) {
+            t->pos = 0;
+        }
+        break;
+    }
+    case LLA_OP_ELTWISE: {
+        struct lla_cmd_eltwise *t = c;
+
+        t->op %= LLA_ELT_COUNT;
+        if (t->op == LLA_ELT_ADD || t->op == LLA_ELT_MUL) {
+            t->b_iova = t->b_iova ? t->b_iova : CF_DATA + 4096;
+        } else {
+            t->b_iova = 0;
+        }
+        t->imm = t->op == LLA_ELT_SCALE ? 0x40000000 : 0;
+        break;
+    }
+    case LLA_OP_EMBED: {
+        struct lla_cmd_embed *t = c;
+
+        t->dtype %= 2;
+        break;
+    }
+    case LLA_OP_TOPK: {
+        struct lla_cmd_topk *t = c;
+
+        t->k = MIN(t->k, t->n);
+        break;
+    }
+    case LLA_OP_SAMPLE: {
+        struct lla_cmd_sample *t = c;
+
+        t->temperature = fuzz_rand(st) % 4 ? one : 0;
+        t->top_p = fuzz_rand(st) % 2 ? one : 0x3f000000;
+        if (t->hdr.flags & LLA_SAMPLE_F_ADVANCE) {
+            t->counter_iova = t->counter_iova ? t->counter_iova : CF_DATA;
+        }
+        if (t->counter_iova) {
+            t->counter = 0;
+        }
+        break;
+    }
+    case LLA_OP_ATTN_PREFILL:
+    case LLA_OP_ATTN_DECODE: {
+        struct lla_cmd_attn *t = c;
+
+        t->kv_dtype = LLA_DTYPE_F16;
+        t->mask_mode = LLA_MASK_CAUSAL;
+        if (t->n_kv_head && t->n_head % t->n_kv_head) {
+            t->n_kv_head = 1;
+        }
+        if (op == LLA_OP_ATTN_DECODE) {
+            t->m = 1;
+        }
+        t->scale = 0x3e800000;                  /* 0.25f */
+        if (t->pos_iova) {
+            t->pos = 0;
+        }
+        break;
+    }
+    case LLA_OP_COPY: {
+        struct lla_cmd_copy *t = c;
+
+        if (t->src_iova < t->dst_iova + t->len &&
+            t->dst_iova < t->src_iova + t->len) {
+            t->dst_iova = t->src_iova + t->len;
+        }
+        break;
+    }
+    case LLA_OP_SEM_SIGNAL:
+    case LLA_OP_SEM_WAIT: {
+        struct lla_cmd_sem *t = c;
+
+        t->op %= 2;
+        t->iova &= ~7ull;
+        if (t->hdr.flags & LLA_SEM_F_32BIT) {
+            t->value &= 0xffffffffu;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/*
+ * One random command at @dst (room for 128 bytes): mostly a known
+ * opcode with its own size and field kinds (IOVAs into the mapped
+ * regions, small dimensions, sane floats, zero reserved fields), so
+ * that a fair share passes validation and runs; sometimes anything.
+ * Returns its size.
+ */
+static size_t cf_command(uint64_t *st, uint8_t *dst)
+{
+    const struct lla_cmd_desc *cd;
+    struct lla_cmd_hdr h;
+    uint32_t i, size;
+
+    memset(dst, 0, 128);
+    h.opcode = fuzz_rand(st) % 32 ? fuzz_rand(st) % LLA_OP_COUNT :
+               fuzz_rand(st);
+    h.version = fuzz_rand(st) % 64 ? 0 : 1;
+    cd = lla_cmd_desc_get(h.opcode);
+    size = cd ? cd->size : 8 * (1 + fuzz_rand(st) % 16);
+    if (fuzz_rand(st) % 32 == 0) {
+        size = 8 * (1 + fuzz_rand(st) % 16);
+    }
+    h.size = fuzz_rand(st) % 64 ? size : fuzz_rand(st);
+    h.flags = 0;
+    if (cd && fuzz_rand(st) % 2) {
+        h.flags = fuzz_rand(st) & cd->valid_flags;
+    } else if (fuzz_rand(st) % 32 == 0) {
+        h.flags = fuzz_rand(st);
+    }
+    for (i = 0; cd && i < cd->nfields; i++) {
+        const struct lla_field_desc *f = &cd->fields[i];
+        uint64_t v;
+
+        switch (f->kind) {
+        case LLA_FK_IOVA:
+            /* Optional epilogue operands are mostly absent. */
+            v = !strncmp(f->name, "epi.", 4) && fuzz_rand(st) % 2 ? 0 :
+                cf_iova(st);
+            break;
+        case LLA_FK_U:
+            v = cf_uint(st, f->name);
+            break;
+        case LLA_FK_ENUM:
+            v = fuzz_rand(st) % 16 ? fuzz_rand(st) % 3 :
+                fuzz_rand(st) % 4 ? fuzz_rand(st) % 8 : fuzz_rand(st);
+            break;
+        case LLA_FK_F32:
+            v = cf_f32(st);
+            break;
+        case LLA_FK_RSVD:
+            v = fuzz_rand(st) % 64 ? 0 : 1 + fuzz_rand(st) % 255;
+            break;
+        default:
+            v = fuzz_rand(st);
+            break;
+        }
+        if (f->offset + f->size <= 128) {
+            cf_put(dst + f->offset, f->size, v);
+        }
+    }
+    if (!cd) {
+        for (i = 8; i < MIN(size, 128); i++) {
+            dst[i] = fuzz_rand(st) % 4 ? 0 : fuzz_rand(st);
+        }
+    }
+    memcpy(dst, &h, sizeof(h));     /* host order is little-endian here */
+    if (cd && fuzz_rand(st) % 4) {
+        uint64_t tmp[16];
+
+        memcpy(tmp, dst, sizeof(tmp));
+        cf_fixup(st, h.opcode, tmp);
+        memcpy(dst, tmp, sizeof(tmp));
+    }
+    return MIN(size, 128);
+}
+
+/*
+ * Random command buffers through the rings of two queues at once into
+ * mapped memory (read/write, read-only, write-only, unmapped and
+ * straddling regions): every job ends with a completion record carrying
+ * its seq and a defined status, nothing stops a queue, and the device
+ * runs a normal job afterwards.
+ */
+static void test_command_fuzz(void)
+{
+    enum { NQ = 2, LOG2 = 7, BATCH = (1 << LOG2) - 1, SLOTS = 1 << LOG2 };
+    uint64_t st = fuzz_seed(0x5eed0c0d);
+    unsigned int jobs = MAX(fuzz_iters() / 5, 200);
+    unsigned int hist[LLA_ERR_COUNT] = { 0 };
+    unsigned int i, q, done = 0, ncmds = 0;
+    uint64_t cmd_pa, data_pa, executed = 0, written = 0;
+    GString *str = g_string_new("command fuzz statuses:");
+    static uint8_t data[CF_DATA_PAGES * LLA_PAGE_SIZE];
+    uint8_t buf[CF_SLOT];
+    struct lla_completion c;
+    Ring r[NQ];
+    Lla t;
+
+    lla_start(&t, ",id=acc,sem-timeout-ms=5");
+    as_setup(&t, ASID);
+    cmd_pa = map_new(&t, CF_CMD, CF_CMD_PAGES, LLA_PTE_READ);
+    data_pa = map_new(&t, CF_DATA, CF_DATA_PAGES,
+                      LLA_PTE_READ | LLA_PTE_WRITE);
+    map_new(&t, CF_RO, CF_RO_PAGES, LLA_PTE_READ);
+    map_new(&t, CF_WO, CF_WO_PAGES, LLA_PTE_WRITE);
+    pt_map(&t, CF_MMIO, t.bar.addr, LLA_PTE_READ | LLA_PTE_WRITE);
+    for (q = 0; q < NQ; q++) {
+        ring_setup(&t, &r[q], q, LOG2);
+    }
+    while (done < jobs) {
+        unsigned int n[NQ], first[NQ], base = done;
+
+        if ((done / (NQ * BATCH)) % 4 == 0) {
+            /* Random operands: NaNs, huge and tiny values, bad ids. */
+            for (i = 0; i < sizeof(data); i += 4) {
+                uint32_t v = fuzz_rand(&st);
+
+                if (fuzz_rand(&st) % 2) {
+                    v = fuzz_rand(&st) % 64;        /* small ints */
+                }
+                memcpy(data + i, &v, 4);
+            }
+            qtest_memwrite(t.qts, data_pa, data, sizeof(data));
+        }
+        for (q = 0; q < NQ; q++) {
+            n[q] = MIN(jobs - done, BATCH);
+            first[q] = r[q].tail;
+            for (i = 0; i < n[q]; i++) {
+                uint32_t slot = (first[q] + i) & BATCH;
+                uint64_t off = ((uint64_t)q * SLOTS + slot) * CF_SLOT;
+                unsigned int k, cmds = fuzz_rand(&st) % 2 ? 1 :
+                                       1 + fuzz_rand(&st) % 8;
+                struct lla_ring_desc d;
+                size_t len = 0;
+
+                for (k = 0; k < cmds; k++) {
+                    len += cf_command(&st, buf + len);
+                }
+                ncmds += cmds;
+                qtest_memwrite(t.qts, cmd_pa + off, buf, len);
+                memset(&d, 0, sizeof(d));
+                d.cmdbuf_iova = cpu_to_le64(CF_CMD + off);
+                if (fuzz_rand(&st) % 32 == 0) {
+                    len = 8 * (fuzz_rand(&st) % (len / 8 + 2));
+                }
+                d.cmdbuf_len = cpu_to_le32(len);
+                d.asid = cpu_to_le16(ASID);
+                d.flags = cpu_to_le16(LLA_DESC_F_IRQ);
+                d.seq = cpu_to_le64(done + i);
+                qtest_memwrite(t.qts, r[q].ring + (uint64_t)slot * 64, &d,
+                               sizeof(d));
+            }
+            done += n[q];
+        }
+        for (q = 0; q < NQ; q++) {
+            r[q].tail = (first[q] + n[q]) & BATCH;
+            wr(&t, LLA_REG_QUEUE(q) + LLA_Q_TAIL, r[q].tail);
+        }
+        done = base;
+        for (q = 0; q < NQ; q++) {
+            g_assert(wait_idle_ms(&t, &r[q], 120000));
+            for (i = 0; i < n[q]; i++) {
+                compl_read(&t, &r[q], (first[q] + i) & BATCH, &c);
+                g_assert_cmphex(c.flags & LLA_COMPL_F_VALID, ==,
+                                LLA_COMPL_F_VALID);
+                g_assert_cmpuint(c.seq, ==, done + i);
+                g_assert_cmpuint(c.status, <, LLA_ERR_COUNT);
+                hist[c.status]++;
+            }
+            done += n[q];
+            g_assert_cmphex(rd(&t, LLA_REG_QUEUE(q) + LLA_Q_STATUS), ==, 0);
+        }
+    }
+    for (q = 0; q < NQ; q++) {
+        executed += qreg64(&t, q, LLA_Q_CNT_COMMANDS);
+        written += qreg64(&t, q, LLA_Q_CNT_DMA_WR_BYTES);
+    }
+    g_assert_cmphex(rd(&t, LLA_REG_ID), ==, LLA_ID_MAGIC);
+
+    /* The device still runs a normal job. */
+    i = put_nop(buf, 0);
+    qtest_memwrite(t.qts, cmd_pa, buf, i);
+    r[0].tail = (r[0].tail + 1) & BATCH;
+    {
+        struct lla_ring_desc d;
+        uint32_t slot = (r[0].tail - 1) & BATCH;
+
+        memset(&d, 0, sizeof(d));
+        d.cmdbuf_iova = cpu_to_le64(CF_CMD);
+        d.cmdbuf_len = cpu_to_le32(i);
+        d.asid = cpu_to_le16(ASID);
+        d.seq = cpu_to_le64(0xabcdef);
+        qtest_memwrite(t.qts, r[0].ring + (uint64_t)slot * 64, &d,
+                       sizeof(d));
+        wr(&t, LLA_REG_QUEUE(0) + LLA_Q_TAIL, r[0].tail);
+        g_assert(wait_idle_ms(&t, &r[0], 10000));
+        compl_read(&t, &r[0], slot, &c);
+        g_assert_cmpuint(c.seq, ==, 0xabcdef);
+        g_assert_cmpuint(c.status, ==, LLA_OK);
+    }
+
+    for (i = 0; i < LLA_ERR_COUNT; i++) {
+        if (hist[i]) {
+            g_string_append_printf(str, " %u:%u", i, hist[i]);
+        }
+    }
+    g_test_message("%s", str->str);
+    g_test_message("command fuzz: %u jobs, %u commands, %" PRIu64
+                   " executed, %" PRIu64 " bytes written by the device",
+                   jobs, ncmds, executed, written);
+    g_test_message("fuzz-iterations: command-buffers %u", jobs);
+    /* Enough commands must pass validation for the fuzz to mean much. */
+    g_assert_cmpuint(executed, >=, jobs / 8);
+    g_assert_cmpuint(hist[LLA_OK], >=, jobs / 20);
+    g_assert_cmpuint(written, >=, jobs);
+    g_string_free(str, true);
+
+    /* The last command buffers once more on both queues, and unplug. */
+    for (q = 0; q < NQ; q++) {
+        r[q].tail = (r[q].tail + BATCH - 1) & BATCH;
+        wr(&t, LLA_REG_QUEUE(q) + LLA_Q_TAIL, r[q].tail);
+    }
+    qpci_unplug_acpi_device_test(t.qts, "acc", 4);
+    qobject_unref(qtest_qmp_assert_success_ref(t.qts,
+                                               "{'execute': 'query-status'}"));
     lla_stop(&t);
 }
 
@@ -1368,7 +2314,11 @@ int main(int argc, char **argv)
     qtest_add_func("/llmaccel/tlmm-direct", test_tlmm_direct);
     qtest_add_func("/llmaccel/pace", test_pace);
     qtest_add_func("/llmaccel/heartbeat", test_heartbeat);
+    qtest_add_func("/llmaccel/heartbeat-alive", test_heartbeat_alive);
+    qtest_add_func("/llmaccel/error-irq", test_error_irq);
+    qtest_add_func("/llmaccel/dma-to-mmio", test_dma_to_mmio);
     qtest_add_func("/llmaccel/register-fuzz", test_register_fuzz);
     qtest_add_func("/llmaccel/descriptor-fuzz", test_descriptor_fuzz);
+    qtest_add_func("/llmaccel/command-fuzz", test_command_fuzz);
     return g_test_run();
 }
