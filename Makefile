@@ -66,9 +66,10 @@ include mk/vm.mk
 include mk/module.mk
 include mk/libaccel.mk
 include mk/tools.mk
+include mk/selftests.mk
 # Every VM boot carries the driver, so every VM target builds it first.
 VM_MODULES = $(DRIVER_KO)
-check-vm vm-shell: module
+check-vm vm-shell check-kselftest: module
 
 # ---- tests ---------------------------------------------------------------
 # Each suite writes TAP to $(TAPDIR); tap-summary.sh prints the verdict.
@@ -92,7 +93,8 @@ check-cli: $(CLI)
 # build failure counts as a failed suite in the summary.
 HOST_SUITES := check-host-plain check-host-asan check-cli check-libaccel \
 	       check-driver-host check-tools
-VM_SUITES   := check-qtest check-vm check-vm-module check-vm-tools
+VM_SUITES   := check-qtest check-vm check-vm-module check-kselftest \
+	       check-vm-tools
 SUITES      := $(HOST_SUITES) $(VM_SUITES)
 
 check-driver-host: $(MODULE_TEST_DIR)/test_llmaccel_pt

@@ -88,7 +88,10 @@ static void llmaccel_queue_requeue(struct llmaccel_queue *q,
 
 		q->scratch[i] = NULL;
 		if (job == guilty) {
-			llmaccel_job_done(job, LLA_ERR_HANG, 0, 0, 0);
+			/* A cancelled job was never the cause: report it so. */
+			llmaccel_job_done(job, job->cancel ?
+					  DRM_LLMACCEL_STATUS_CANCELED :
+					  LLA_ERR_HANG, 0, 0, 0);
 			continue;
 		}
 		if (READ_ONCE(job->ctx->banned))
@@ -232,7 +235,12 @@ static void llmaccel_recover_hang(struct llmaccel_device *ldev,
 {
 	struct llmaccel_job *guilty = llmaccel_oldest_job(q);
 
-	if (guilty) {
+	/*
+	 * A cancelled job (its context already banned) stuck on the queue
+	 * is collateral of the earlier hang, not a new one: reset, but do
+	 * not count it or ban again.
+	 */
+	if (guilty && !guilty->cancel) {
 		atomic64_inc(&ldev->hangs);
 		drm_err(&ldev->drm, "%s: job %llu of context %u hung (no device progress for one interval)\n",
 			q->name, guilty->job_id, guilty->ctx->asid);

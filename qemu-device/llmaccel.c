@@ -526,6 +526,17 @@ static void llmaccel_run(LlmaccelQueue *q, uint32_t gen,
         return;
     }
 
+    /*
+     * An empty or malformed command buffer is rejected before the job
+     * starts (lla_run_job checks it the same way), so it cannot hang:
+     * the driver uses zero-length descriptors to cancel queued jobs.
+     */
+    if (!d->cmdbuf_len || d->cmdbuf_len % 8 ||
+        d->cmdbuf_len > LLA_MAX_CMDBUF_BYTES) {
+        res->status = LLA_ERR_CMDBUF;
+        return;
+    }
+
     if (s->inject_hang_queue >= 0 &&
         q->idx == (unsigned)s->inject_hang_queue) {
         /* Never completes: only a reset (abort) ends it. */
