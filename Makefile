@@ -69,7 +69,7 @@ include mk/tools.mk
 include mk/selftests.mk
 # Every VM boot carries the driver, so every VM target builds it first.
 VM_MODULES = $(DRIVER_KO)
-check-vm vm-shell check-kselftest: module
+check-vm vm-shell check-kselftest check-vm-libaccel: module
 
 # ---- tests ---------------------------------------------------------------
 # Each suite writes TAP to $(TAPDIR); tap-summary.sh prints the verdict.
@@ -94,7 +94,7 @@ check-cli: $(CLI)
 HOST_SUITES := check-host-plain check-host-asan check-cli check-libaccel \
 	       check-driver-host check-tools
 VM_SUITES   := check-qtest check-vm check-vm-module check-kselftest \
-	       check-vm-tools
+	       check-vm-tools check-vm-libaccel
 SUITES      := $(HOST_SUITES) $(VM_SUITES)
 
 check-driver-host: $(MODULE_TEST_DIR)/test_llmaccel_pt

@@ -28,7 +28,7 @@
 #define DRIVER_NAME		"llmaccel"
 #define DRIVER_DESC		"llmaccel ternary LLM accelerator"
 #define DRIVER_MAJOR		1
-#define DRIVER_MINOR		0
+#define DRIVER_MINOR		1
 
 /* Per-file job records kept for JOB_STATUS/WAIT (a power of two). */
 #define LLMACCEL_JOB_RECORDS	1024
@@ -144,6 +144,8 @@ struct llmaccel_job_rec {
 	u64 fault_iova;
 	u64 cycles;
 	u64 duration_ns;
+	u32 result_flags;		/* DRM_LLMACCEL_RESULT_* */
+	u64 start_cycle;
 };
 
 /* One open file: an address space, scheduler entities, job records. */
@@ -199,6 +201,8 @@ struct llmaccel_job {
 
 	u64 job_id;
 	u64 seq;			/* ring sequence number */
+	u32 result_flags;		/* of the completion record */
+	u64 start_cycle;
 	bool cancel;			/* reset: run as a no-op, report */
 	ktime_t start;
 	struct rcu_head rcu;

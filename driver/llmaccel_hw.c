@@ -349,6 +349,28 @@ void llmaccel_queue_write_desc(struct llmaccel_queue *q,
 	lla_qwr(q, LLA_Q_TAIL, q->tail);
 }
 
+/*
+ * The fault direction and the device clock of a valid record, for
+ * JOB_STATUS.  The clock is reported only when the record's end is
+ * start + cycles, the one end JOB_STATUS can express.
+ */
+static void llmaccel_compl_extra(struct llmaccel_job *job,
+				 const struct lla_completion *c, u32 flags,
+				 u64 cycles)
+{
+	u64 start = lla_cpu64(READ_ONCE(c->start_cycle));
+	u64 end = lla_cpu64(READ_ONCE(c->end_cycle));
+
+	job->result_flags = 0;
+	if (flags & LLA_COMPL_F_FAULT_WRITE)
+		job->result_flags |= DRM_LLMACCEL_RESULT_FAULT_WRITE;
+	job->start_cycle = 0;
+	if (end == start + cycles) {
+		job->result_flags |= DRM_LLMACCEL_RESULT_CLOCK;
+		job->start_cycle = start;
+	}
+}
+
 static u32 llmaccel_compl_status(struct llmaccel_queue *q,
 				 struct llmaccel_job *job,
 				 const struct lla_completion *c,
@@ -368,6 +390,7 @@ static u32 llmaccel_compl_status(struct llmaccel_queue *q,
 	*cmd_index = lla_cpu32(READ_ONCE(c->cmd_index));
 	*fault_iova = lla_cpu64(READ_ONCE(c->fault_iova));
 	*cycles = lla_cpu64(READ_ONCE(c->cycles));
+	llmaccel_compl_extra(job, c, flags, *cycles);
 	if (job->cancel && status != LLA_OK)
 		return DRM_LLMACCEL_STATUS_CANCELED;
 	return status;

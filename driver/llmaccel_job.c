@@ -128,6 +128,9 @@ static void llmaccel_job_record(struct llmaccel_job *job, u32 status,
 		rec->fault_iova = fault_iova;
 		rec->cycles = cycles;
 		rec->duration_ns = ns;
+		/* Set from a completion record; 0 for driver outcomes. */
+		rec->result_flags = status < LLA_ERR_COUNT ? job->result_flags : 0;
+		rec->start_cycle = status < LLA_ERR_COUNT ? job->start_cycle : 0;
 	}
 	spin_unlock_irqrestore(&ctx->rec_lock, flags);
 }
@@ -672,7 +675,8 @@ int llmaccel_job_status_ioctl(struct drm_device *drm, void *data,
 	args->fault_iova = rec.fault_iova;
 	args->cycles = rec.cycles;
 	args->duration_ns = rec.duration_ns;
-	args->reserved[0] = 0;
-	args->reserved[1] = 0;
+	args->result_flags = rec.result_flags;
+	args->pad = 0;
+	args->start_cycle = rec.start_cycle;
 	return 0;
 }

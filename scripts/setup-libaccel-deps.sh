@@ -1,10 +1,10 @@
 #!/bin/sh
 # setup-libaccel-deps.sh: install what `make check-libaccel` needs beyond
 # scripts/setup.sh (valgrind for the leak run, pkg-config for the example
-# build).  Idempotent: returns at once when everything is present.
+# build, libdrm-dev for drm.h of the kernel backend).  Idempotent: returns at once when everything is present.
 set -eu
 
-need="valgrind pkg-config"
+need="valgrind pkg-config libdrm-dev"
 missing=""
 for pkg in $need; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||

@@ -297,7 +297,12 @@ struct drm_llmaccel_wait {
  * @fault_iova: out: failing device address for MMU/DMA errors, else 0
  * @cycles: out: modeled device cycles the job took
  * @duration_ns: out: wall time from the doorbell to the completion
- * @reserved: out: 0
+ * @result_flags: out: DRM_LLMACCEL_RESULT_* (driver 1.1; 0 from 1.0, whose
+ *                reserved[0] this was)
+ * @pad: out: 0
+ * @start_cycle: out: device clock (LLA_REG_CYCLES) when the job started,
+ *               valid with DRM_LLMACCEL_RESULT_CLOCK; the job ended at
+ *               @start_cycle + @cycles (driver 1.1; was reserved[1])
  */
 struct drm_llmaccel_job_status {
 	__u64 job_id;
@@ -308,8 +313,16 @@ struct drm_llmaccel_job_status {
 	__u64 fault_iova;
 	__u64 cycles;
 	__u64 duration_ns;
-	__u64 reserved[2];
+	__u32 result_flags;
+	__u32 pad;
+	__u64 start_cycle;
 };
+
+/* drm_llmaccel_job_status.result_flags */
+/* The access at fault_iova was a write (else a read). */
+#define DRM_LLMACCEL_RESULT_FAULT_WRITE	0x00000001u
+/* start_cycle is valid: the device's completion record gave the clock. */
+#define DRM_LLMACCEL_RESULT_CLOCK	0x00000002u
 
 #if defined(__cplusplus)
 }
