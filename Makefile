@@ -66,6 +66,7 @@ include mk/vm.mk
 include mk/module.mk
 include mk/libaccel.mk
 include mk/tools.mk
+include mk/model.mk
 include mk/selftests.mk
 # Every VM boot carries the driver, so every VM target builds it first.
 VM_MODULES = $(DRIVER_KO)
@@ -92,7 +93,7 @@ check-cli: $(CLI)
 # are run with make -k so one broken layer does not hide the others; a
 # build failure counts as a failed suite in the summary.
 HOST_SUITES := check-host-plain check-host-asan check-cli check-libaccel \
-	       check-driver-host check-tools
+	       check-driver-host check-tools model-tests
 VM_SUITES   := check-qtest check-vm check-vm-module check-kselftest \
 	       check-vm-tools check-vm-libaccel
 SUITES      := $(HOST_SUITES) $(VM_SUITES)
