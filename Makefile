@@ -27,12 +27,14 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 
 .PHONY: bench all check check-host check-host-plain check-host-asan check-cli \
-	check-driver-host fuzz run setup setup-host clean tests asan-tests
+	check-driver-host fuzz run run-jobs setup setup-host clean tests \
+	asan-tests
 .DEFAULT_GOAL := all
 # Keep intermediate objects: rebuilding them every run costs more than disk.
 .SECONDARY:
 
-all: $(MODEL_LIB) $(CLI) $(BENCH) $(TEST_BINS) libaccel tools
+all: $(MODEL_LIB) $(CLI) $(BENCH) $(TEST_BINS) libaccel tools mkmodel \
+	llmaccel-run
 tests: $(TEST_BINS)
 
 $(BUILD)/%.o: %.c $(wildcard rtl-model/include/*.h rtl-model/src/*.h rtl-model/tests/*.h rtl-model/cli/*.h)
@@ -67,6 +69,7 @@ include mk/module.mk
 include mk/libaccel.mk
 include mk/tools.mk
 include mk/model.mk
+include mk/run.mk
 include mk/selftests.mk
 # Every VM boot carries the driver, so every VM target builds it first.
 VM_MODULES = $(DRIVER_KO)
@@ -93,9 +96,9 @@ check-cli: $(CLI)
 # are run with make -k so one broken layer does not hide the others; a
 # build failure counts as a failed suite in the summary.
 HOST_SUITES := check-host-plain check-host-asan check-cli check-libaccel \
-	       check-driver-host check-tools model-tests
+	       check-driver-host check-tools model-tests runner-tests
 VM_SUITES   := check-qtest check-vm check-vm-module check-kselftest \
-	       check-vm-tools check-vm-libaccel
+	       check-vm-tools check-vm-libaccel check-vm-runner
 SUITES      := $(HOST_SUITES) $(VM_SUITES)
 
 check-driver-host: $(MODULE_TEST_DIR)/test_llmaccel_pt
@@ -118,7 +121,13 @@ fuzz:
 	LLA_MUTATE_ITERS=$(FUZZ_ITERS) $(BUILD)/asan/rtl-model/tests/test_mutate
 
 # Main job (until the VM exists): run the shipped sample jobs.
-run: setup $(CLI)
+# The main job: boot the VM with the emulated accelerator, load the
+# driver and generate tokens from a synthetic BitNet model (MODEL=path
+# uses yours; PROMPT, N and RUN_ARGS tune it; see mk/run.mk).
+run: setup run-vm
+
+# The rtl-model CLI on the shipped sample jobs.
+run-jobs: $(CLI)
 	@for j in rtl-model/jobs/*.job; do \
 		echo "== $$j"; $(CLI) run $$j || exit 1; done
 

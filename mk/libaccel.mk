@@ -143,7 +143,8 @@ install-libaccel: libaccel
 #                           vm-libaccel.console
 LA_VM_DIR     := $(LA_DIR)/vm
 # Suites (test_NAME) not to run in the VM; every other one runs there.
-LA_VM_SKIP    ?=
+# test_runner runs on the kernel backend in check-vm-runner (mk/run.mk).
+LA_VM_SKIP    ?= test_runner
 LA_VM_SRCS     = $(filter-out $(LA_VM_SKIP:%=libaccel/tests/%.c),$(LA_TEST_SRCS))
 LA_VM_TESTS    = $(LA_VM_SRCS:libaccel/tests/%.c=$(LA_VM_DIR)/%)
 LA_DIGEST     := $(LA_VM_DIR)/digest.expected
