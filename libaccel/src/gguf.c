@@ -30,8 +30,7 @@
 
 #define GG_NAME_MAX	64	/* ggml's GGML_MAX_NAME, NUL included */
 
-__attribute__((format(printf, 3, 4)))
-static int gg_fail(char *err, size_t errlen, const char *fmt, ...)
+MDL_API int gguf_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -138,7 +137,7 @@ struct gg_rd {
 static int gg_need(struct gg_rd *r, uint64_t n, const char *what)
 {
 	if (n > r->size - r->pos)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "truncated file: %s needs %llu bytes at offset %llu but the file has %llu",
 			       what, (unsigned long long)n,
 			       (unsigned long long)r->pos,
@@ -176,7 +175,7 @@ static int gg_str(struct gg_rd *r, struct gguf_str *s, const char *what)
 	if (e)
 		return e;
 	if (len > r->size - r->pos)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "%s: string length %llu at offset %llu exceeds the %llu bytes left in the file",
 			       what, (unsigned long long)len,
 			       (unsigned long long)(r->pos - 8),
@@ -195,7 +194,7 @@ static void *gg_calloc(struct gg_rd *r, uint64_t n, uint64_t elem,
 
 	if (__builtin_mul_overflow(n, elem, &bytes) ||
 	    bytes > r->alloc_cap - r->f->alloc_bytes) {
-		*e = gg_fail(r->err, r->errlen,
+		*e = gguf_fail(r->err, r->errlen,
 			     "%s: %llu entries need more memory than a file of %llu bytes can justify",
 			     what, (unsigned long long)n,
 			     (unsigned long long)r->size);
@@ -293,7 +292,7 @@ static int gg_check_unique(struct gg_rd *r, const void *elems, uint64_t n,
 	if (dup < n) {
 		gg_quote(*(const struct gguf_str *)(const void *)
 			 ((const char *)elems + dup * stride), q, sizeof(q));
-		return gg_fail(r->err, r->errlen, "%s %llu: duplicated name '%s'",
+		return gguf_fail(r->err, r->errlen, "%s %llu: duplicated name '%s'",
 			       what, (unsigned long long)dup, q);
 	}
 	return 0;
@@ -311,7 +310,7 @@ static int gg_read_value(struct gg_rd *r, struct gguf_kv *kv, const char *key)
 	int e;
 
 	if (kv->type >= GGUF_T_COUNT)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "key '%s': unknown value type %u", key, kv->type);
 	if (kv->type == GGUF_T_STRING) {
 		kv->n = 1;
@@ -338,17 +337,17 @@ static int gg_read_value(struct gg_rd *r, struct gguf_kv *kv, const char *key)
 	if (e)
 		return e;
 	if (et == GGUF_T_ARRAY)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "key '%s': arrays of arrays are not supported", key);
 	if (et >= GGUF_T_COUNT)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "key '%s': unknown array element type %u", key, et);
 	kv->arr_type = et;
 	kv->n = n;
 	/* every element needs at least es bytes: bounds n before allocating */
 	es = et == GGUF_T_STRING ? 8 : gg_vsize(et);
 	if (n > (r->size - r->pos) / es)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "key '%s': array of %llu %s elements does not fit in the %llu bytes left in the file",
 			       key, (unsigned long long)n, gg_vnames[et],
 			       (unsigned long long)(r->size - r->pos));
@@ -378,7 +377,7 @@ static int gg_read_kvs(struct gg_rd *r)
 
 	/* a KV needs at least 8 (key length) + 4 (type) + 1 bytes */
 	if (f->n_kv > (r->size - r->pos) / 13)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "header: %llu metadata entries cannot fit in a file of %llu bytes",
 			       (unsigned long long)f->n_kv,
 			       (unsigned long long)r->size);
@@ -394,7 +393,7 @@ static int gg_read_kvs(struct gg_rd *r)
 		if (e)
 			return e;
 		if (!gg_name_ok(kv->key))
-			return gg_fail(r->err, r->errlen,
+			return gguf_fail(r->err, r->errlen,
 				       "metadata entry %llu: key is empty or contains a NUL byte",
 				       (unsigned long long)i);
 		gg_quote(kv->key, key, sizeof(key));
@@ -426,7 +425,7 @@ static int gg_read_tinfo(struct gg_rd *r, uint64_t i, struct gguf_tensor *t)
 	if (e)
 		return e;
 	if (!gg_name_ok(t->name) || t->name.len >= GG_NAME_MAX)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "tensor %llu: name is empty, contains a NUL byte or is longer than %d bytes",
 			       (unsigned long long)i, GG_NAME_MAX - 1);
 	gg_quote(t->name, nm, sizeof(nm));
@@ -436,7 +435,7 @@ static int gg_read_tinfo(struct gg_rd *r, uint64_t i, struct gguf_tensor *t)
 	if (e)
 		return e;
 	if (t->n_dims > GGUF_MAX_DIMS)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "%s: %u dimensions (at most %u)", what, t->n_dims,
 			       GGUF_MAX_DIMS);
 	t->n_elements = 1;
@@ -448,13 +447,13 @@ static int gg_read_tinfo(struct gg_rd *r, uint64_t i, struct gguf_tensor *t)
 		if (e)
 			return e;
 		if (ne == 0 || ne > INT64_MAX)
-			return gg_fail(r->err, r->errlen,
+			return gguf_fail(r->err, r->errlen,
 				       "%s: dimension %u is %llu", what, d,
 				       (unsigned long long)ne);
 		t->ne[d] = ne;
 		if (__builtin_mul_overflow(t->n_elements, ne, &t->n_elements) ||
 		    t->n_elements > INT64_MAX)
-			return gg_fail(r->err, r->errlen,
+			return gguf_fail(r->err, r->errlen,
 				       "%s: the number of elements overflows",
 				       what);
 	}
@@ -471,18 +470,18 @@ static int gg_tensor_size(struct gg_rd *r, uint64_t i, struct gguf_tensor *t)
 
 	gg_quote(t->name, nm, sizeof(nm));
 	if (gguf_type_layout(t->type, &blck, &bytes))
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "tensor %llu (%s): unknown tensor type %u",
 			       (unsigned long long)i, nm, t->type);
 	if (t->ne[0] % blck)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "tensor %llu (%s): row of %llu elements is not a multiple of the %s block size %u",
 			       (unsigned long long)i, nm,
 			       (unsigned long long)t->ne[0],
 			       gguf_type_name(t->type), blck);
 	if (__builtin_mul_overflow(t->n_elements / blck, (uint64_t)bytes,
 				   &t->nbytes) || t->nbytes > r->size)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "tensor %llu (%s): %llu elements of %s need more bytes than the file has",
 			       (unsigned long long)i, nm,
 			       (unsigned long long)t->n_elements,
@@ -490,13 +489,13 @@ static int gg_tensor_size(struct gg_rd *r, uint64_t i, struct gguf_tensor *t)
 	if (t->type == GGML_TYPE_I2_S)
 		t->nbytes += 32;	/* fp32 per-tensor scale, padded */
 	if (t->offset % r->f->alignment)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "tensor %llu (%s): offset %llu is not a multiple of the alignment %u",
 			       (unsigned long long)i, nm,
 			       (unsigned long long)t->offset, r->f->alignment);
 	if (t->offset > r->size - r->f->data_offset ||
 	    t->nbytes > r->size - r->f->data_offset - t->offset)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "tensor %llu (%s): data [%llu, +%llu) is past the end of the data section (%llu bytes)",
 			       (unsigned long long)i, nm,
 			       (unsigned long long)t->offset,
@@ -514,7 +513,7 @@ static int gg_read_tensors(struct gg_rd *r)
 
 	/* a tensor info needs at least 8 + 4 + 4 + 8 bytes */
 	if (f->n_tensors > (r->size - r->pos) / 24)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "header: %llu tensors cannot fit in a file of %llu bytes",
 			       (unsigned long long)f->n_tensors,
 			       (unsigned long long)r->size);
@@ -533,7 +532,7 @@ static int gg_read_tensors(struct gg_rd *r)
 		return e;
 	end = (r->pos + f->alignment - 1) / f->alignment * f->alignment;
 	if (f->n_tensors && end > r->size)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "truncated file: the data section would start at %llu but the file has %llu bytes",
 			       (unsigned long long)end,
 			       (unsigned long long)r->size);
@@ -556,12 +555,12 @@ static int gg_alignment(struct gg_rd *r)
 	if (!kv)
 		return 0;
 	if (kv->type != GGUF_T_UINT32)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "general.alignment has type %s (must be uint32)",
 			       gguf_vtype_name(kv->type));
 	a = gguf_le32(kv->data);
 	if (!a || (a & (a - 1)) || a > GGUF_MAX_ALIGN)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "general.alignment is %u (must be a power of two up to %u)",
 			       a, GGUF_MAX_ALIGN);
 	r->f->alignment = a;
@@ -578,21 +577,21 @@ static int gg_header(struct gg_rd *r)
 	if (e)
 		return e;
 	if (magic != GGUF_MAGIC)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "not a GGUF file (magic %#010x, expected \"GGUF\")",
 			       magic);
 	e = gg_u32(r, &f->version, "version");
 	if (e)
 		return e;
 	if (f->version == 1)
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "GGUF version 1 is not supported (only 2 and 3)");
 	if (f->version != 2 && f->version != 3) {
 		if (__builtin_bswap32(f->version) == 2 ||
 		    __builtin_bswap32(f->version) == 3)
-			return gg_fail(r->err, r->errlen,
+			return gguf_fail(r->err, r->errlen,
 				       "big-endian GGUF files are not supported");
-		return gg_fail(r->err, r->errlen,
+		return gguf_fail(r->err, r->errlen,
 			       "unsupported GGUF version %u (only 2 and 3)",
 			       f->version);
 	}
@@ -625,7 +624,7 @@ MDL_API int gguf_parse(const void *data, uint64_t size,
 	if (err && errlen)
 		err[0] = 0;
 	if (!out || (!data && size))
-		return gg_fail(err, errlen, "gguf_parse: bad arguments");
+		return gguf_fail(err, errlen, "gguf_parse: bad arguments");
 	*out = NULL;
 	memset(&r, 0, sizeof(r));
 	r.p = data;
@@ -663,7 +662,7 @@ MDL_API int gguf_open(const char *path, struct gguf_file **out, char *err,
 	int fd, e;
 
 	if (!path || !out)
-		return gg_fail(err, errlen, "gguf_open: bad arguments");
+		return gguf_fail(err, errlen, "gguf_open: bad arguments");
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -773,10 +772,10 @@ MDL_API int gguf_get_i64(const struct gguf_file *f, const char *key,
 	if (!kv)
 		return -ENOENT;
 	if (kv->type == GGUF_T_ARRAY || !gg_int(kv, kv->data, v, &u, &uns))
-		return gg_fail(err, errlen, "metadata '%s' has type %s (must be an integer)",
+		return gguf_fail(err, errlen, "metadata '%s' has type %s (must be an integer)",
 			       key, gguf_vtype_name(kv->type));
 	if (uns && u > INT64_MAX)
-		return gg_fail(err, errlen, "metadata '%s' = %llu is too large",
+		return gguf_fail(err, errlen, "metadata '%s' = %llu is too large",
 			       key, (unsigned long long)u);
 	return 0;
 }
@@ -790,7 +789,7 @@ MDL_API int gguf_get_u32(const struct gguf_file *f, const char *key,
 	if (e)
 		return e;
 	if (s < 0 || s > UINT32_MAX)
-		return gg_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "metadata '%s' = %lld is out of range (0..%u)",
 			       key, (long long)s, UINT32_MAX);
 	*v = (uint32_t)s;
@@ -827,7 +826,7 @@ MDL_API int gguf_get_f32(const struct gguf_file *f, const char *key,
 	else if (kv->type == GGUF_T_FLOAT64)
 		*v = (float)gg_f64(kv->data);
 	else
-		return gg_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "metadata '%s' has type %s (must be float32)",
 			       key, gguf_vtype_name(kv->type));
 	return 0;
@@ -841,7 +840,7 @@ MDL_API int gguf_get_bool(const struct gguf_file *f, const char *key, int *v,
 	if (!kv)
 		return -ENOENT;
 	if (kv->type != GGUF_T_BOOL)
-		return gg_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "metadata '%s' has type %s (must be bool)",
 			       key, gguf_vtype_name(kv->type));
 	*v = kv->data[0] != 0;
@@ -856,7 +855,7 @@ MDL_API int gguf_get_str(const struct gguf_file *f, const char *key,
 	if (!kv)
 		return -ENOENT;
 	if (kv->type != GGUF_T_STRING)
-		return gg_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "metadata '%s' has type %s (must be string)",
 			       key, gguf_vtype_name(kv->type));
 	*v = kv->strs[0];
@@ -872,7 +871,7 @@ MDL_API int gguf_get_arr(const struct gguf_file *f, const char *key,
 	if (!kv)
 		return -ENOENT;
 	if (kv->type != GGUF_T_ARRAY || kv->arr_type != elem_type)
-		return gg_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "metadata '%s' has type %s%s%s (must be array of %s)",
 			       key, gguf_vtype_name(kv->type),
 			       kv->type == GGUF_T_ARRAY ? " of " : "",

@@ -130,6 +130,12 @@ struct gguf_file {
  * 0 for a known type, -1 for an unknown one.  I2_S reports (4, 1): its
  * tensors carry 32 more bytes (the fp32 scale, padded) after the codes.
  */
+/*
+ * Format a message into @err (when non-NULL) and return -EINVAL: the one
+ * error helper of the reader, the model loader and the tokenizer.
+ */
+__attribute__((format(printf, 3, 4)))
+MDL_API int gguf_fail(char *err, size_t errlen, const char *fmt, ...);
 MDL_API int gguf_type_layout(uint32_t type, uint32_t *blck, uint32_t *bytes);
 MDL_API const char *gguf_type_name(uint32_t type);
 MDL_API const char *gguf_vtype_name(uint32_t vtype);

@@ -14,19 +14,6 @@
 #include "llmaccel_model.h"
 #include "model.h"
 
-__attribute__((format(printf, 3, 4)))
-static int ml_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static int ml_nomem(char *err, size_t errlen, const char *what)
 {
 	if (err && errlen)
@@ -50,11 +37,11 @@ static int ml_u32(const struct gguf_file *f, const char *arch,
 	snprintf(key, sizeof(key), "%s.%s", arch, suffix);
 	e = gguf_get_u32(f, key, v, err, errlen);
 	if (e == -ENOENT && required)
-		return ml_fail(err, errlen, "metadata '%s' is missing", key);
+		return gguf_fail(err, errlen, "metadata '%s' is missing", key);
 	if (e == -ENOENT)
 		return 0;
 	if (!e && *v == 0)
-		return ml_fail(err, errlen, "metadata '%s' is 0", key);
+		return gguf_fail(err, errlen, "metadata '%s' is 0", key);
 	return e;
 }
 
@@ -69,7 +56,7 @@ static int ml_f32(const struct gguf_file *f, const char *arch,
 	if (e == -ENOENT)
 		return 0;
 	if (!e && (!isfinite(*v) || *v <= 0))
-		return ml_fail(err, errlen, "metadata '%s' = %g must be finite and positive",
+		return gguf_fail(err, errlen, "metadata '%s' = %g must be finite and positive",
 			       key, (double)*v);
 	return e;
 }
@@ -92,7 +79,7 @@ static int ml_act(const struct gguf_file *f, const struct mdl_hparams *hp,
 
 	if (o && o->ffn_act >= 0) {
 		if (o->ffn_act != LLA_ACT_RELU2 && o->ffn_act != LLA_ACT_SILU)
-			return ml_fail(err, errlen,
+			return gguf_fail(err, errlen,
 				       "ffn activation %d is not relu2 or silu",
 				       o->ffn_act);
 		*act = (uint8_t)o->ffn_act;
@@ -110,7 +97,7 @@ static int ml_act(const struct gguf_file *f, const struct mdl_hparams *hp,
 	else if (gguf_str_eq(s, "silu"))
 		*act = LLA_ACT_SILU;
 	else
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "llmaccel.ffn_activation must be \"relu2\" or \"silu\"");
 	return 0;
 }
@@ -121,25 +108,25 @@ static int ml_limits(const struct mdl_hparams *hp, char *err, size_t errlen)
 	uint64_t kvd = (uint64_t)hp->n_head_kv * hp->head_dim;
 
 	if (hp->n_head % hp->n_head_kv)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "head_count %u is not a multiple of head_count_kv %u",
 			       hp->n_head, hp->n_head_kv);
 	if (hp->head_dim % 2)
-		return ml_fail(err, errlen, "head dimension %u is odd",
+		return gguf_fail(err, errlen, "head dimension %u is odd",
 			       hp->head_dim);
 	if (hp->n_embd > LLA_MAX_K || hp->n_ff > LLA_MAX_K || qd > LLA_MAX_K)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "embedding_length %u, feed_forward_length %u or heads x head_dim %llu exceed the device limit %u",
 			       hp->n_embd, hp->n_ff, (unsigned long long)qd,
 			       LLA_MAX_K);
 	if (hp->n_head > LLA_MAX_HEADS || hp->head_dim > LLA_MAX_HEAD_DIM ||
 	    kvd > LLA_MAX_N)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "%u heads of dimension %u exceed the device limits (%u heads, %u)",
 			       hp->n_head, hp->head_dim, LLA_MAX_HEADS,
 			       LLA_MAX_HEAD_DIM);
 	if (hp->n_vocab > LLA_MAX_N)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "vocabulary of %u tokens exceeds the device limit %u",
 			       hp->n_vocab, LLA_MAX_N);
 	return 0;
@@ -159,7 +146,7 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 	memset(hp, 0, sizeof(*hp));
 	e = gguf_get_str(f, "general.architecture", &s, err, errlen);
 	if (e == -ENOENT)
-		return ml_fail(err, errlen, "general.architecture is missing");
+		return gguf_fail(err, errlen, "general.architecture is missing");
 	if (e)
 		return e;
 	for (ai = 0; ai < sizeof(ml_archs) / sizeof(ml_archs[0]); ai++)
@@ -167,7 +154,7 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 			break;
 	if (ai == sizeof(ml_archs) / sizeof(ml_archs[0])) {
 		ml_copy_str(hp->arch, sizeof(hp->arch), s);
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "unsupported architecture '%s' (bitnet, bitnet-b1.58, bitnet-25)",
 			       hp->arch);
 	}
@@ -204,7 +191,7 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 	if (e)
 		return e;
 	if (hp->n_embd % hp->n_head)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "embedding_length %u is not a multiple of head_count %u",
 			       hp->n_embd, hp->n_head);
 	hp->head_dim = hp->n_embd / hp->n_head;
@@ -216,7 +203,7 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 			   errlen);
 	}
 	if (!e && v != hp->head_dim)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "attention.value_length %u differs from key_length %u",
 			       v, hp->head_dim);
 	if (!e) {
@@ -225,7 +212,7 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 			   errlen);
 	}
 	if (!e && v != hp->head_dim)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "rope.dimension_count %u differs from the head dimension %u (partial rotary is not supported)",
 			       v, hp->head_dim);
 	if (e)
@@ -233,7 +220,7 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 	/* vocabulary: <arch>.vocab_size, else the tokenizer, else the table */
 	te = gguf_find_tensor(f, "token_embd.weight");
 	if (!te)
-		return ml_fail(err, errlen, "tensor token_embd.weight is missing");
+		return gguf_fail(err, errlen, "tensor token_embd.weight is missing");
 	e = ml_u32(f, hp->arch, "vocab_size", &hp->n_vocab, 0, err, errlen);
 	if (e)
 		return e;
@@ -250,7 +237,7 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 		return e;
 	/* each layer has at least 11 tensors: bounds allocations by the file */
 	if (hp->n_layer > f->n_tensors / 11)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "block_count %u but the file has only %llu tensors",
 			       hp->n_layer, (unsigned long long)f->n_tensors);
 	return 0;
@@ -286,10 +273,10 @@ static int ml_find(struct ml_ctx *c, const char *name, uint64_t ne0,
 
 	*out = t;
 	if (!t)
-		return ml_fail(c->err, c->errlen, "tensor %s is missing", name);
+		return gguf_fail(c->err, c->errlen, "tensor %s is missing", name);
 	if (t->ne[0] != ne0 || t->ne[1] != want1 || t->ne[2] != 1 ||
 	    t->ne[3] != 1)
-		return ml_fail(c->err, c->errlen,
+		return gguf_fail(c->err, c->errlen,
 			       "tensor %s has shape [%llu, %llu, %llu, %llu], expected [%llu, %llu]",
 			       name, (unsigned long long)t->ne[0],
 			       (unsigned long long)t->ne[1],
@@ -331,12 +318,12 @@ static int ml_floats(struct ml_ctx *c, const struct gguf_tensor *t,
 			out[i] = ml_bf16(gguf_le16(p + 2 * j));
 			break;
 		default:
-			return ml_fail(c->err, c->errlen,
+			return gguf_fail(c->err, c->errlen,
 				       "tensor %s has type %s (F32, F16 or BF16 expected)",
 				       name, gguf_type_name(t->type));
 		}
 		if (!isfinite(out[i]))
-			return ml_fail(c->err, c->errlen,
+			return gguf_fail(c->err, c->errlen,
 				       "tensor %s: element %llu is not finite",
 				       name, (unsigned long long)j);
 	}
@@ -425,7 +412,7 @@ MDL_API int mdl_decode_ternary(const struct gguf_tensor *t, int8_t *codes,
 			if (t->type == GGML_TYPE_TQ1_0)
 				ml_tq1_block(blk, codes + b * GGML_QK_K);
 			else if (ml_tq2_block(blk, codes + b * GGML_QK_K))
-				return ml_fail(err, errlen,
+				return gguf_fail(err, errlen,
 					       "tensor %s: block %llu holds the code 3, which is not ternary",
 					       nm, (unsigned long long)b);
 			d[b] = lla_f16_to_f32(gguf_le16(blk + bs - 2));
@@ -433,10 +420,10 @@ MDL_API int mdl_decode_ternary(const struct gguf_tensor *t, int8_t *codes,
 		return 0;
 	}
 	if (t->type != GGML_TYPE_I2_S)
-		return ml_fail(err, errlen, "tensor %s: type %s is not ternary",
+		return gguf_fail(err, errlen, "tensor %s: type %s is not ternary",
 			       nm, gguf_type_name(t->type));
 	if (n % GGML_I2S_BLOCK)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "tensor %s: I2_S needs a multiple of %u weights (has %llu)",
 			       nm, GGML_I2S_BLOCK, (unsigned long long)n);
 	for (uint64_t i = 0; i < n; i++) {
@@ -445,7 +432,7 @@ MDL_API int mdl_decode_ternary(const struct gguf_tensor *t, int8_t *codes,
 		int q = (byte >> (6 - 2 * (j / 32))) & 3;
 
 		if (q == 3)
-			return ml_fail(err, errlen,
+			return gguf_fail(err, errlen,
 				       "tensor %s: weight %llu has the code 3, which is not ternary",
 				       nm, (unsigned long long)i);
 		codes[i] = (int8_t)(q - 1);
@@ -515,7 +502,7 @@ static int ml_tq_codes(struct ml_ctx *c, const struct gguf_tensor *t,
 		goto out;
 	for (uint64_t b = 0; b < nb; b++)
 		if (!isfinite(d[b])) {
-			e = ml_fail(c->err, c->errlen,
+			e = gguf_fail(c->err, c->errlen,
 				    "tensor %s: scale of block %llu is not finite",
 				    name, (unsigned long long)b);
 			goto out;
@@ -533,7 +520,7 @@ static int ml_tq_codes(struct ml_ctx *c, const struct gguf_tensor *t,
 	if (!ml_common_scale(codes, d, nb, &mx->gamma, &bad, &first))
 		goto out;
 	if (!(c->o && (c->o->flags & MDL_F_REQUANTIZE))) {
-		e = ml_fail(c->err, c->errlen,
+		e = gguf_fail(c->err, c->errlen,
 			    "tensor %s: unsupported: per-block scales differ (block %llu has |d| %g, earlier blocks %g); load with requantization to convert it with absmean",
 			    name, (unsigned long long)bad, (double)fabsf(d[bad]),
 			    (double)first);
@@ -548,7 +535,7 @@ static int ml_tq_codes(struct ml_ctx *c, const struct gguf_tensor *t,
 		w[i] = (float)codes[i] * d[i / GGML_QK_K];
 	e = accel_ternary_quantize(w, mx->n, mx->k, 0, codes, &mx->gamma);
 	if (e)
-		ml_fail(c->err, c->errlen, "tensor %s: %s", name,
+		gguf_fail(c->err, c->errlen, "tensor %s: %s", name,
 			accel_last_error());
 	mx->flags |= MDL_MAT_REQUANTIZED;
 	free(w);
@@ -571,7 +558,7 @@ static int ml_float_codes(struct ml_ctx *c, const struct gguf_tensor *t,
 		e = accel_ternary_quantize(w, mx->n, mx->k, 0, codes,
 					   &mx->gamma);
 		if (e)
-			ml_fail(c->err, c->errlen, "tensor %s: %s", name,
+			gguf_fail(c->err, c->errlen, "tensor %s: %s", name,
 				accel_last_error());
 	}
 	free(w);
@@ -591,7 +578,7 @@ static int ml_scale(struct ml_ctx *c, const char *base, struct mdl_matrix *mx)
 	if (!t)
 		return 0;
 	if (t->n_elements != 1)
-		return ml_fail(c->err, c->errlen,
+		return gguf_fail(c->err, c->errlen,
 			       "tensor %s has %llu elements (1 expected)", name,
 			       (unsigned long long)t->n_elements);
 	e = ml_floats(c, t, name, 0, 1, &s);
@@ -600,7 +587,7 @@ static int ml_scale(struct ml_ctx *c, const char *base, struct mdl_matrix *mx)
 	mx->gamma *= s;
 	mx->flags |= MDL_MAT_SCALED;
 	if (!isfinite(mx->gamma))
-		return ml_fail(c->err, c->errlen,
+		return gguf_fail(c->err, c->errlen,
 			       "tensor %s: scaled gamma is not finite", name);
 	ml_progress(c, t, name);
 	return 0;
@@ -667,7 +654,7 @@ static int ml_matrix(struct ml_ctx *c, const char *base, uint32_t n,
 		e = ml_float_codes(c, t, name, codes, mx);
 		break;
 	default:
-		e = ml_fail(c->err, c->errlen,
+		e = gguf_fail(c->err, c->errlen,
 			    "tensor %s has type %s (TQ1_0, TQ2_0, I2_S, F16, BF16 or F32 expected)",
 			    name, gguf_type_name(t->type));
 	}
@@ -743,7 +730,7 @@ static int ml_embd(struct ml_ctx *c)
 		for (uint64_t i = 0; i < nel; i++) {
 			h[i] = gguf_le16(t->data + 2 * i);
 			if ((h[i] & 0x7c00) == 0x7c00)
-				return ml_fail(c->err, c->errlen,
+				return gguf_fail(c->err, c->errlen,
 					       "tensor token_embd.weight: element %llu is not finite",
 					       (unsigned long long)i);
 		}
@@ -845,10 +832,10 @@ MDL_API int mdl_load(const struct gguf_file *f, const struct mdl_load_opts *o,
 	if (err && errlen)
 		err[0] = 0;
 	if (!f || !out)
-		return ml_fail(err, errlen, "mdl_load: bad arguments");
+		return gguf_fail(err, errlen, "mdl_load: bad arguments");
 	*out = NULL;
 	if (o && o->wfmt != LLA_WFMT_T2 && o->wfmt != LLA_WFMT_T5)
-		return ml_fail(err, errlen,
+		return gguf_fail(err, errlen,
 			       "weight format %u is not T2 or T5", o->wfmt);
 	c.m = calloc(1, sizeof(*c.m));
 	if (!c.m)

@@ -39,19 +39,6 @@ struct tokenizer {
 	int16_t u2b[512];	/* inverse, -1 if none */
 };
 
-__attribute__((format(printf, 3, 4)))
-static int tok_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static uint64_t tok_hash(const char *p, size_t len)
 {
 	uint64_t h = 1469598103934665603ull;
@@ -113,7 +100,7 @@ static int tok_copy_strs(const struct gguf_kv *kv, char **arena,
 
 	for (uint64_t i = 0; i < kv->n; i++) {
 		if (kv->strs[i].len > UINT32_MAX / 2)
-			return tok_fail(err, errlen, "%s %llu is too long", what,
+			return gguf_fail(err, errlen, "%s %llu is too long", what,
 					(unsigned long long)i);
 		total += kv->strs[i].len + 1;
 	}
@@ -193,7 +180,7 @@ static int tok_special_id(const struct gguf_file *f, const char *key,
 	if (e)
 		return e;
 	if (v >= n)
-		return tok_fail(err, errlen, "%s = %u is not below the vocabulary size %u",
+		return gguf_fail(err, errlen, "%s = %u is not below the vocabulary size %u",
 				key, v, n);
 	*id = (int32_t)v;
 	return 0;
@@ -210,7 +197,7 @@ static int tok_load_meta(const struct gguf_file *f, struct tokenizer *t,
 	if (e && e != -ENOENT)
 		return e;
 	if (!e && kv->n != t->n)
-		return tok_fail(err, errlen,
+		return gguf_fail(err, errlen,
 				"tokenizer.ggml.scores has %llu entries for %u tokens",
 				(unsigned long long)kv->n, t->n);
 	for (uint32_t i = 0; i < t->n; i++) {
@@ -223,7 +210,7 @@ static int tok_load_meta(const struct gguf_file *f, struct tokenizer *t,
 	if (e && e != -ENOENT)
 		return e;
 	if (!e && kv->n != t->n)
-		return tok_fail(err, errlen,
+		return gguf_fail(err, errlen,
 				"tokenizer.ggml.token_type has %llu entries for %u tokens",
 				(unsigned long long)kv->n, t->n);
 	for (uint32_t i = 0; i < t->n; i++) {
@@ -268,12 +255,12 @@ static int tok_load_merges(const struct gguf_file *f, struct tokenizer *t,
 	e = gguf_get_arr(f, "tokenizer.ggml.merges", GGUF_T_STRING, &kv, err,
 			 errlen);
 	if (e == -ENOENT)
-		return tok_fail(err, errlen,
+		return gguf_fail(err, errlen,
 				"tokenizer.ggml.merges is missing (needed by the gpt2 tokenizer)");
 	if (e)
 		return e;
 	if (kv->n > UINT32_MAX / 4)
-		return tok_fail(err, errlen, "tokenizer.ggml.merges is too long");
+		return gguf_fail(err, errlen, "tokenizer.ggml.merges is too long");
 	t->n_merges = (uint32_t)kv->n;
 	e = tok_copy_strs(kv, &t->marena, &t->moff, &t->mlen, err, errlen,
 			  "merge");
@@ -283,7 +270,7 @@ static int tok_load_merges(const struct gguf_file *f, struct tokenizer *t,
 		return e;
 	for (uint32_t i = 0; i < t->n_merges; i++) {
 		if (!memchr(t->marena + t->moff[i], ' ', t->mlen[i]))
-			return tok_fail(err, errlen,
+			return gguf_fail(err, errlen,
 					"tokenizer.ggml.merges entry %u has no space", i);
 		tok_map_add(&t->mmap, t->marena, t->moff, t->mlen, i);
 	}
@@ -329,7 +316,7 @@ MDL_API int tok_load(const struct gguf_file *f, struct tokenizer **out,
 	*out = NULL;
 	e = gguf_get_str(f, "tokenizer.ggml.model", &model, err, errlen);
 	if (e == -ENOENT)
-		return tok_fail(err, errlen, "tokenizer.ggml.model is missing");
+		return gguf_fail(err, errlen, "tokenizer.ggml.model is missing");
 	if (e)
 		return e;
 	t = calloc(1, sizeof(*t));
@@ -340,7 +327,7 @@ MDL_API int tok_load(const struct gguf_file *f, struct tokenizer **out,
 	} else if (gguf_str_eq(model, "gpt2")) {
 		t->kind = TOK_BPE;
 	} else {
-		e = tok_fail(err, errlen,
+		e = gguf_fail(err, errlen,
 			     "unsupported tokenizer.ggml.model (only \"llama\" and \"gpt2\")");
 		goto fail;
 	}
@@ -348,11 +335,11 @@ MDL_API int tok_load(const struct gguf_file *f, struct tokenizer **out,
 	e = gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_T_STRING, &kv, err,
 			 errlen);
 	if (e == -ENOENT)
-		e = tok_fail(err, errlen, "tokenizer.ggml.tokens is missing");
+		e = gguf_fail(err, errlen, "tokenizer.ggml.tokens is missing");
 	if (e)
 		goto fail;
 	if (kv->n == 0 || kv->n > INT32_MAX) {
-		e = tok_fail(err, errlen,
+		e = gguf_fail(err, errlen,
 			     "tokenizer.ggml.tokens has %llu entries",
 			     (unsigned long long)kv->n);
 		goto fail;
