@@ -6,13 +6,18 @@
 # MKMODEL, TINY_MODEL); until then:
 #   make -f Makefile -f mk/model.mk -f mk/run.mk <target>
 #
-#   make llmaccel-run      $(BUILD)/bin/llmaccel-run (libaccel.a inside,
-#                          since the runner API is not exported by the .so
-#                          yet) and a static copy $(TOOLS_DIR)/static/ for the VM
+#   make llmaccel-run      $(BUILD)/bin/llmaccel-run (linked against
+#                          libaccel.so, rpath $ORIGIN/../libaccel, like the
+#                          other tools) and a static copy in
+#                          $(TOOLS_DIR)/static/ for the VM
 #   make runner-tests      test_runner on the sim backend, plain and under
 #                          ASan+UBSan: TAP in $(TAPDIR)/runner.tap and
 #                          runner-asan.tap; then llmaccel-run's command line
-#                          (runner-cli.tap)
+#                          (runner-cli.tap) and the "Running a model"
+#                          example of docs/libaccel.md,
+#                          libaccel/examples/generate.c, built against
+#                          libaccel.so and run on $(TINY_MODEL) and the
+#                          default model of run-vm (runner-example.tap)
 #   make check-vm-runner   boot the VM with llmaccel.ko, run test_runner on
 #                          the kernel backend: $(TAPDIR)/vm-runner.tap, .rc
 #   make run-vm            the main job: build everything, write the default
@@ -42,7 +47,8 @@ RUN_TEST_ASAN  := $(LA_DIR)/asan/tests/test_runner
 RUN_TEST_VM    := $(LA_DIR)/vm/test_runner
 RUN_BIN        := $(BUILD)/bin/llmaccel-run
 RUN_STATIC     := $(TOOLS_DIR)/static/llmaccel-run
-RUN_CFLAGS      = $(TOOLS_CFLAGS) -Ilibaccel/src
+RUN_CFLAGS      = $(TOOLS_CFLAGS)
+RUN_GEN        := $(LA_DIR)/examples/generate
 RUN_ENV        := LIBACCEL_BACKEND=sim
 RUN_ASAN_ENV   := UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1
 RUN_VM_TIMEOUT ?= 1800
@@ -66,13 +72,13 @@ $(RUN_DEF_MODEL): $(MKMODEL)
 	@mkdir -p $(dir $@)
 	$(MKMODEL) --preset tiny --untied --seed 3 --quiet --out $@
 
-$(TOOLS_DIR)/llmaccel-run.o: tools/llmaccel-run.c $(TOOLS_HDRS) $(RUN_HDRS)
+# llmaccel-run uses only libaccel.h: the .o comes from mk/tools.mk's
+# pattern rule, the links are those of the other tools.
+$(RUN_BIN): $(TOOLS_DIR)/llmaccel-run.o $(TOOLS_COMMON_OBJ) \
+		$(LA_DIR)/libaccel.so
 	@mkdir -p $(dir $@)
-	$(CC) $(RUN_CFLAGS) -c $< -o $@
-
-$(RUN_BIN): $(TOOLS_DIR)/llmaccel-run.o $(TOOLS_COMMON_OBJ) $(LA_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(RUN_CFLAGS) -o $@ $< $(TOOLS_COMMON_OBJ) $(LA_A) $(LA_LIBS)
+	$(CC) $(RUN_CFLAGS) -o $@ $< $(TOOLS_COMMON_OBJ) -L$(LA_DIR) \
+		-Wl,-rpath,'$$ORIGIN/../libaccel' -laccel $(LA_LIBS)
 
 $(RUN_STATIC): $(TOOLS_DIR)/llmaccel-run.o $(TOOLS_COMMON_OBJ) $(LA_A)
 	@mkdir -p $(dir $@)
@@ -112,11 +118,70 @@ rm -rf $$d; echo "1..$$n"; [ $$f = 0 ]
 endef
 export RUN_CLI_TAP
 
-runner-tests: $(RUN_TEST) $(RUN_TEST_ASAN) $(RUN_BIN) $(TINY_MODEL)
+# The example of docs/libaccel.md "Running a model", as an application
+# builds it: libaccel.h only, linked against libaccel.so.
+$(RUN_GEN): libaccel/examples/generate.c libaccel/include/libaccel.h \
+		$(LA_DIR)/libaccel.so
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -Ilibaccel/include \
+		-Irtl-model/include -o $@ $< -L$(LA_DIR) \
+		-Wl,-rpath,'$$ORIGIN/..' -laccel
+
+# generate.c: the documented block equals the file; it runs on the tiny
+# model, its greedy text is reproducible and is the text llmaccel-run
+# generates from the same prompt; sampled text depends on the seed only
+# and is llmaccel-run's with the same parameters; errors fail cleanly.
+define RUN_EXAMPLE_TAP
+set -u; g=$(RUN_GEN); r=$(RUN_BIN); m=$(TINY_MODEL); md=$(RUN_DEF_MODEL)
+d=$$(mktemp -d); n=0; f=0
+ok() { n=$$((n+1)); if [ "$$1" = 0 ]; then echo "ok $$n - $$2"; else \
+       echo "not ok $$n - $$2"; f=$$((f+1)); fi; }
+awk '/^<!-- example: libaccel\/examples\/generate.c -->/ { w = 1; next } \
+     w && /^```c$$/ { i = 1; next } i && /^```$$/ { exit } i { print }' \
+	docs/libaccel.md >$$d/doc.c
+[ -s $$d/doc.c ] && cmp -s $$d/doc.c libaccel/examples/generate.c
+ok $$? "the documented example equals libaccel/examples/generate.c"
+nm -D $$g 2>/dev/null | grep -q ' U accel_model_load'
+ok $$? "generate takes accel_model_load from libaccel.so"
+export LIBACCEL_BACKEND=sim
+$$g $$m "The quick brown fox" 24 0 >$$d/a 2>$$d/a.err; ok $$? "generate greedy on $$m"
+sed 's/^/# /' $$d/a $$d/a.err
+grep -q '^generate: 24 tokens after a prompt of' $$d/a.err && \
+	grep -q 'tokens/s modeled by the device' $$d/a.err
+ok $$? "24 tokens generated, figures printed"
+grep -q '^generate: 23 submissions for 23 decode steps$$' $$d/a.err
+ok $$? "one submission per decode step"
+$$g $$m "The quick brown fox" 24 0 >$$d/b 2>/dev/null; cmp -s $$d/a $$d/b
+ok $$? "the greedy text is reproducible"
+$$r -q -m $$m -p "The quick brown fox" -n 24 --temp 0 --no-stream >$$d/c 2>/dev/null
+head -n "$$(wc -l <$$d/a)" $$d/c | cmp -s - $$d/a
+ok $$? "llmaccel-run --temp 0 prints the same text"
+# sampled, on the default model of make run (the tiny one is too peaked
+# for the seed to matter)
+$$g $$md "hello" 40 0.9 >$$d/s 2>$$d/s.err; ok $$? "generate sampled on $$md (temperature 0.9)"
+sed 's/^/# /' $$d/s
+$$g $$md "hello" 40 0.9 >$$d/t 2>/dev/null; cmp -s $$d/s $$d/t
+ok $$? "sampling with the fixed seed is reproducible"
+$$r -q -m $$md -p "hello" -n 40 --temp 0.9 --top-k 40 --top-p 0.95 --seed 1 \
+	--no-stream >$$d/u 2>/dev/null
+head -n "$$(wc -l <$$d/s)" $$d/u | cmp -s - $$d/s
+ok $$? "llmaccel-run with the same sampling and seed prints the same text"
+$$g $$md "hello" 40 0.9 2 >$$d/v 2>/dev/null; ! cmp -s $$d/s $$d/v
+ok $$? "another seed samples another text"
+$$g $$d/none.gguf "x" 4 0 >$$d/e 2>&1; [ $$? = 1 ] && grep -q 'accel_model_load' $$d/e
+ok $$? "a missing model fails with the library's message"
+$$g >$$d/e 2>&1; [ $$? = 2 ] && grep -q usage $$d/e; ok $$? "no arguments: usage"
+rm -rf $$d; echo "1..$$n"; [ $$f = 0 ]
+endef
+export RUN_EXAMPLE_TAP
+
+runner-tests: $(RUN_TEST) $(RUN_TEST_ASAN) $(RUN_BIN) $(RUN_GEN) $(TINY_MODEL) \
+		$(RUN_DEF_MODEL)
 	@$(RUN_ENV) scripts/run-tap.sh $(TAPDIR) runner $(RUN_TEST)
 	@$(RUN_ENV) $(RUN_ASAN_ENV) scripts/run-tap.sh $(TAPDIR) runner-asan \
 		$(RUN_TEST_ASAN)
 	@scripts/run-tap.sh $(TAPDIR) runner-cli sh -c "$$RUN_CLI_TAP"
+	@scripts/run-tap.sh $(TAPDIR) runner-example sh -c "$$RUN_EXAMPLE_TAP"
 
 # ---- in the VM, on the kernel backend ------------------------------------
 check-vm-runner: qemu module $(RUN_TEST_VM)

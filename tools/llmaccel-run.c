@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include "libaccel.h"
 #include "common.h"
-#include "runner.h"
 
 #define PROG "llmaccel-run"
 
@@ -31,7 +30,7 @@ struct run_opts {
 	uint64_t seed;
 	uint32_t open_flags;
 	uint8_t wfmt;
-	uint32_t mdl_flags;
+	uint32_t model_flags;
 	int quiet, no_stream;
 };
 
@@ -88,7 +87,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case 'd': o->device = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'N': o->no_stream = 1; break;
-		case 'I': o->mdl_flags |= MDL_F_HEAD_I8; break;
+		case 'I': o->model_flags |= ACCEL_MODEL_HEAD_I8; break;
 		case 'h': usage(stdout); exit(0);
 		case 'n':
 			if (!tool_parse_u32(optarg, 1, LLA_MAX_CTX, &o->n))
@@ -247,7 +246,7 @@ int main(int argc, char **argv)
 	memset(&mo, 0, sizeof(mo));
 	mo.max_ctx = o.ctx;
 	mo.wfmt = o.wfmt;
-	mo.mdl_flags = o.mdl_flags;
+	mo.flags = o.model_flags;
 	mo.progress = on_progress;
 	mo.progress_ud = &pr;
 	t0 = tool_now_ns();
@@ -263,10 +262,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s: %u layers, %u embd, %u heads (%u kv), "
 			"vocab %u, %s FFN; %.1f MB weights, %.1f MB KV cache "
 			"(%u positions) on %s (%s backend), loaded in %.2f s\n",
-			info.hp.name[0] ? info.hp.name : o.model,
-			info.hp.n_layer, info.hp.n_embd, info.hp.n_head,
-			info.hp.n_head_kv, info.hp.n_vocab,
-			info.hp.ffn_act == LLA_ACT_RELU2 ? "relu2" : "silu",
+			info.name[0] ? info.name : o.model,
+			info.n_layer, info.n_embd, info.n_head,
+			info.n_head_kv, info.n_vocab,
+			info.ffn_act == LLA_ACT_RELU2 ? "relu2" : "silu",
 			info.weight_bytes / 1e6, info.kv_bytes / 1e6,
 			info.max_ctx, caps.path, accel_backend_name(caps.backend),
 			t_load / 1e9);
@@ -344,7 +343,7 @@ int main(int argc, char **argv)
 	accel_model_stats(m, &st);
 	clk = st.clock_khz ? st.clock_khz * 1e3 : 0;
 	printf("--- %s on %s (%s backend, cycle model %s, %u MHz)\n",
-	       info.hp.name[0] ? info.hp.name : o.model, caps.path,
+	       info.name[0] ? info.name : o.model, caps.path,
 	       accel_backend_name(caps.backend), caps.preset_name,
 	       caps.clock_khz / 1000);
 	printf("prompt tokens         %zu (prefill: 1 submission)\n", n);

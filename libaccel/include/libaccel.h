@@ -71,11 +71,7 @@ typedef struct accel_bo accel_bo;		/* device buffer object */
 typedef struct accel_tensor accel_tensor;	/* typed view of a BO */
 typedef struct accel_cmdbuf accel_cmdbuf;	/* command-buffer builder */
 typedef struct accel_fence accel_fence;		/* completion of one job */
-/*
- * Reserved for the model runner (issue D2): a GGUF model loaded into
- * device buffers, with one command buffer per prefill and one persistent
- * decode-step buffer re-submitted per token (see docs/libaccel.md).
- */
+/* A BitNet model loaded into device buffers ("Model runner" below). */
 typedef struct accel_model accel_model;
 
 /* ------------------------------------------------------------------ */
@@ -572,6 +568,156 @@ int accel_quantize_rows(const float *x, uint32_t m, uint32_t k, uint32_t ld,
  */
 int accel_rope_table(float *table, uint32_t len, uint32_t head_dim,
 		     float theta);
+
+/* ------------------------------------------------------------------ */
+/* Model runner: BitNet b1.58 GGUF models on a device                  */
+/* ------------------------------------------------------------------ */
+/*
+ * A llama.cpp "bitnet" GGUF file (ternary matrices as TQ1_0, TQ2_0, I2_S
+ * or F32/F16/BF16 master weights, which are absmean-ternarized at load)
+ * is converted once and uploaded to device buffers: the weights
+ * (read-only), the fp16 KV cache of max_ctx positions and the
+ * activations.  A session then runs with ONE submission per prompt
+ * (prefill: every prompt token, then the next token sampled on the
+ * device) and ONE submission per generated token (decode: a command
+ * buffer built once per session and re-submitted as is).  Sampling
+ * happens on the device with the SAMPLE command's rule, so a run is
+ * reproducible from its seed on any backend.
+ *
+ * A model belongs to one thread at a time; different models (also of the
+ * same device) need no coordination.  Free a model before closing its
+ * device: after accel_device_close() it can only be freed.
+ *
+ * docs/libaccel.md, "Running a model", has a complete program.
+ */
+/* Options of accel_model_load() (NULL: all defaults). */
+#define ACCEL_MODEL_REQUANTIZE	(1u << 0)	/* TQ1_0/TQ2_0 blocks with
+						 * different scales: absmean
+						 * again instead of failing */
+#define ACCEL_MODEL_HEAD_I8	(1u << 1)	/* int8 output head (QMM I8,
+						 * per-row scales), not fp16 */
+/*
+ * Loading progress: @done of @total tensor bytes converted, @what the
+ * tensor just finished ("done" at the end).  Called from the loading
+ * thread, inside accel_model_load().
+ */
+typedef void (*accel_progress_fn)(void *ud, uint64_t done, uint64_t total,
+				  const char *what);
+struct accel_model_opts {
+	uint32_t max_ctx;	/* KV positions; 0: min(context_length, 512) */
+	uint32_t batch;		/* prompt rows per pass; 0: min(max_ctx, 128) */
+	uint8_t wfmt;		/* LLA_WFMT_T2 (also 0, the default) or T5 */
+	uint32_t flags;		/* ACCEL_MODEL_* */
+	accel_progress_fn progress;	/* may be NULL */
+	void *progress_ud;
+};
+
+/*
+ * Open the GGUF file at @path, convert it, upload it to @dev and load
+ * its tokenizer.  A file that is not a usable BitNet model gives -EINVAL
+ * with a message naming the problem (tensor, key, offset); a missing
+ * file the errno of open(); device memory too small -ENOSPC.
+ */
+int accel_model_load(accel_device *dev, const char *path,
+		     const struct accel_model_opts *opts, accel_model **out);
+/* Free the model's buffers and command buffers (NULL is a no-op). */
+void accel_model_free(accel_model *m);
+
+struct accel_model_info {
+	char arch[32];		/* general.architecture ("bitnet") */
+	char name[64];		/* general.name, "" if absent */
+	uint32_t n_layer, n_embd, n_ff;
+	uint32_t n_head, n_head_kv, head_dim;
+	uint32_t n_vocab;
+	uint32_t n_ctx_train;	/* the file's context_length */
+	float rope_theta, rms_eps;
+	uint32_t ffn_act;	/* LLA_ACT_RELU2 or LLA_ACT_SILU */
+	uint32_t max_ctx;	/* positions of this session's KV cache */
+	uint32_t batch;		/* prompt rows per pass */
+	uint32_t wfmt;		/* LLA_WFMT_T2 / T5 of the ternary matrices */
+	uint32_t head_wfmt;	/* LLA_WFMT_F16 / I8 of the output head */
+	uint32_t embd_dtype;	/* LLA_DTYPE_F16 / F32 of the embedding */
+	uint64_t weight_bytes;	/* device memory: weights */
+	uint64_t kv_bytes;	/*   KV cache */
+	uint64_t act_bytes;	/*   activations and logits */
+	/* The decode step's command buffer (both 0 before a session). */
+	uint32_t decode_commands;	/* commands */
+	uint32_t decode_cmdbuf_bytes;	/* encoded bytes */
+};
+int accel_model_info(const accel_model *m, struct accel_model_info *info);
+
+/* Sampling of a session, done on the device (SAMPLE / ARGMAX). */
+struct accel_sampling {
+	float temperature;	/* 0: greedy (first index of the max logit) */
+	uint32_t top_k;		/* 0: LLA_MAX_TOPK */
+	float top_p;		/* (0, 1]; 0 is taken as 1 */
+	uint64_t seed;		/* with the step counter: the RNG stream */
+};
+
+/*
+ * Start a session: the KV cache is empty (position 0), the RNG counter
+ * 0, and the decode command buffer is built for @s (NULL: greedy).  May
+ * be called again at any time to start over.
+ */
+int accel_model_start(accel_model *m, const struct accel_sampling *s);
+/*
+ * Process @n prompt tokens at the current position in ONE submission
+ * and store the token sampled after the last one in *@next (may be
+ * NULL).  Several prefills may follow each other in a session (a second
+ * prompt continues the context).  -ENOSPC if the context would overflow,
+ * -EINVAL for an id outside the vocabulary.
+ */
+int accel_model_prefill(accel_model *m, const int32_t *ids, uint32_t n,
+			int32_t *next);
+/*
+ * One decode step, ONE submission: feeds the token sampled last (the
+ * device keeps it, the host does not pass it back) and stores the next
+ * one in *@next.  Needs a prefill first; -ENOSPC when the context is
+ * full.  After a failed prefill or decode (-EIO: the job failed on the
+ * device) start a new session with accel_model_start().
+ */
+int accel_model_decode(accel_model *m, int32_t *next);
+/*
+ * The logits (n_vocab floats) of the last processed position, read
+ * through the host mapping; valid until the next prefill or decode.
+ * NULL if @m is NULL.
+ */
+const float *accel_model_logits(const accel_model *m);
+
+/* Figures of the session since accel_model_start(). */
+struct accel_model_stats {
+	uint32_t pos;			/* tokens in the KV cache */
+	uint32_t clock_khz;		/* the device's modeled clock */
+	uint64_t submissions;		/* accel_submit() calls, total */
+	uint64_t prefill_tokens;
+	uint64_t prefill_cycles;	/* modeled device cycles */
+	uint64_t prefill_wall_ns;	/* host clock, submit to completion */
+	uint64_t decode_steps;
+	uint64_t decode_cycles, decode_wall_ns;
+	uint64_t decode_submissions;	/* made by decode steps */
+	uint32_t last_step_submissions;	/* of the last prefill/decode: 1 */
+	uint32_t reserved0;
+	uint64_t last_cycles, last_wall_ns;	/* of the last prefill/decode */
+};
+int accel_model_stats(const accel_model *m, struct accel_model_stats *st);
+
+/*
+ * The model's tokenizer (SentencePiece "llama" or BPE "gpt2").
+ * accel_model_tokenize: @len bytes of @text (not NUL-terminated), BOS
+ * first if @add_bos (accel_model_add_bos() says what the model wants);
+ * writes up to @max ids and the count to *@n; -ENOSPC when @max is too
+ * small (*@n then holds the count needed).
+ * accel_model_token_piece: the bytes token @id adds to the text; writes
+ * up to @cap bytes (no NUL) and returns the piece's length, which may
+ * exceed @cap; -EINVAL for a bad id.
+ * Both return -ENODEV if the file had no tokenizer.
+ */
+int accel_model_tokenize(const accel_model *m, const char *text, size_t len,
+			 int add_bos, int32_t *ids, size_t max, size_t *n);
+int accel_model_token_piece(const accel_model *m, int32_t id, char *buf,
+			    size_t cap);
+int32_t accel_model_eos(const accel_model *m);	/* -1 if none */
+int accel_model_add_bos(const accel_model *m);	/* 1: prompts start with BOS */
 
 #ifdef __cplusplus
 }

@@ -302,7 +302,7 @@ fail:
 	return err;
 }
 
-RUN_API void accel_model_free(accel_model *R)
+void accel_model_free(accel_model *R)
 {
 	if (!R)
 		return;
@@ -318,9 +318,9 @@ RUN_API void accel_model_free(accel_model *R)
 	free(R);
 }
 
-RUN_API int accel_model_load(accel_device *dev, const char *path,
-			     const struct accel_model_opts *o,
-			     accel_model **out)
+int accel_model_load(accel_device *dev, const char *path,
+		     const struct accel_model_opts *o,
+		     accel_model **out)
 {
 	struct mdl_load_opts lo;
 	struct gguf_file *f = NULL;
@@ -335,9 +335,15 @@ RUN_API int accel_model_load(accel_device *dev, const char *path,
 	memset(&lo, 0, sizeof(lo));
 	lo.wfmt = LLA_WFMT_T2;
 	lo.ffn_act = -1;	/* from the file */
+	if (o && (o->flags & ~ACCEL_MODEL_FLAGS))
+		return rl_err(-EINVAL, "accel_model_load: unknown flags 0x%x",
+			      o->flags & ~ACCEL_MODEL_FLAGS);
+	if (o && o->wfmt != LLA_WFMT_T2 && o->wfmt != LLA_WFMT_T5)
+		return rl_err(-EINVAL, "accel_model_load: wfmt must be LLA_WFMT_T2 or LLA_WFMT_T5 (got %u)",
+			      o->wfmt);
 	if (o) {
 		lo.wfmt = o->wfmt;
-		lo.flags = o->mdl_flags;
+		lo.flags = o->flags;
 		lo.progress = o->progress;
 		lo.progress_ud = o->progress_ud;
 	}
@@ -371,13 +377,25 @@ out:
 	return err;
 }
 
-RUN_API int accel_model_info(const accel_model *R,
-			     struct accel_model_info *info)
+int accel_model_info(const accel_model *R,
+		     struct accel_model_info *info)
 {
 	if (!R || !info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
-	info->hp = R->hp;
+	snprintf(info->arch, sizeof(info->arch), "%s", R->hp.arch);
+	snprintf(info->name, sizeof(info->name), "%s", R->hp.name);
+	info->n_layer = R->hp.n_layer;
+	info->n_embd = R->hp.n_embd;
+	info->n_ff = R->hp.n_ff;
+	info->n_head = R->hp.n_head;
+	info->n_head_kv = R->hp.n_head_kv;
+	info->head_dim = R->hp.head_dim;
+	info->n_vocab = R->hp.n_vocab;
+	info->n_ctx_train = R->hp.n_ctx_train;
+	info->rope_theta = R->hp.rope_theta;
+	info->rms_eps = R->hp.rms_eps;
+	info->ffn_act = R->hp.ffn_act;
 	info->max_ctx = R->max_ctx;
 	info->batch = R->batch;
 	info->wfmt = R->wfmt;
@@ -654,7 +672,7 @@ static int rl_read_token(accel_model *R, int32_t *next)
 	return 0;
 }
 
-RUN_API int accel_model_start(accel_model *R, const struct accel_sampling *s)
+int accel_model_start(accel_model *R, const struct accel_sampling *s)
 {
 	struct lla_step_args sa = { 0, 0, 0 };
 	int err;
@@ -680,8 +698,8 @@ RUN_API int accel_model_start(accel_model *R, const struct accel_sampling *s)
 	return 0;
 }
 
-RUN_API int accel_model_prefill(accel_model *R, const int32_t *ids,
-				uint32_t n, int32_t *next)
+int accel_model_prefill(accel_model *R, const int32_t *ids,
+			uint32_t n, int32_t *next)
 {
 	uint64_t cyc = 0, wall = 0;
 	int err;
@@ -720,7 +738,7 @@ RUN_API int accel_model_prefill(accel_model *R, const int32_t *ids,
 	return rl_read_token(R, next);
 }
 
-RUN_API int accel_model_decode(accel_model *R, int32_t *next)
+int accel_model_decode(accel_model *R, int32_t *next)
 {
 	uint64_t cyc = 0, wall = 0, before;
 	int err;
@@ -745,7 +763,7 @@ RUN_API int accel_model_decode(accel_model *R, int32_t *next)
 	return rl_read_token(R, next);
 }
 
-RUN_API const float *accel_model_logits(const accel_model *R)
+const float *accel_model_logits(const accel_model *R)
 {
 	void *p;
 
@@ -754,8 +772,8 @@ RUN_API const float *accel_model_logits(const accel_model *R)
 	return (const float *)(const void *)((const uint8_t *)p + R->a_logits);
 }
 
-RUN_API int accel_model_stats(const accel_model *R,
-			      struct accel_model_stats *st)
+int accel_model_stats(const accel_model *R,
+		      struct accel_model_stats *st)
 {
 	if (!R || !st)
 		return -EINVAL;
@@ -768,9 +786,9 @@ RUN_API int accel_model_stats(const accel_model *R,
 /* tokenizer                                                           */
 /* ------------------------------------------------------------------ */
 
-RUN_API int accel_model_tokenize(const accel_model *R, const char *text,
-				 size_t len, int add_bos, int32_t *ids,
-				 size_t max, size_t *n)
+int accel_model_tokenize(const accel_model *R, const char *text,
+			 size_t len, int add_bos, int32_t *ids,
+			 size_t max, size_t *n)
 {
 	if (!R)
 		return -EINVAL;
@@ -779,8 +797,8 @@ RUN_API int accel_model_tokenize(const accel_model *R, const char *text,
 	return tok_encode(R->tok, text, len, add_bos, ids, max, n);
 }
 
-RUN_API int accel_model_token_piece(const accel_model *R, int32_t id,
-				    char *buf, size_t cap)
+int accel_model_token_piece(const accel_model *R, int32_t id,
+			    char *buf, size_t cap)
 {
 	if (!R)
 		return -EINVAL;
@@ -789,12 +807,12 @@ RUN_API int accel_model_token_piece(const accel_model *R, int32_t id,
 	return tok_piece(R->tok, id, buf, cap);
 }
 
-RUN_API int32_t accel_model_eos(const accel_model *R)
+int32_t accel_model_eos(const accel_model *R)
 {
 	return R && R->tok ? tok_eos(R->tok) : -1;
 }
 
-RUN_API int accel_model_add_bos(const accel_model *R)
+int accel_model_add_bos(const accel_model *R)
 {
 	return R && R->tok ? tok_add_bos(R->tok) : 0;
 }

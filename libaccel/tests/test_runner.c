@@ -25,10 +25,28 @@
  *    reported (diagnostics), only sanity is asserted.
  *
  * The implementation is compiled into this program (MDL_API/RUN_API
- * static), so it needs only libaccel's public API and the rtl-model.
+ * static), so it needs only libaccel's public API and the rtl-model, and
+ * can look inside struct accel_model.  The runner's public functions are
+ * exported by libaccel too (the plain build of this test links
+ * libaccel.so, the ASan and VM builds its objects): the compiled-in copy
+ * is renamed to tr_* below so that the two never meet.  The exported
+ * ones are exercised by examples/generate.c and llmaccel-run
+ * (runner-tests), which link the library.
  */
 #define MDL_API static __attribute__((unused))
 #define RUN_API static __attribute__((unused))
+#define accel_model_load	tr_model_load
+#define accel_model_free	tr_model_free
+#define accel_model_info	tr_model_info
+#define accel_model_start	tr_model_start
+#define accel_model_prefill	tr_model_prefill
+#define accel_model_decode	tr_model_decode
+#define accel_model_logits	tr_model_logits
+#define accel_model_stats	tr_model_stats
+#define accel_model_tokenize	tr_model_tokenize
+#define accel_model_token_piece	tr_model_token_piece
+#define accel_model_eos		tr_model_eos
+#define accel_model_add_bos	tr_model_add_bos
 #define RUN_MSG_STDERR
 #define MKMODEL_NO_MAIN
 #include <math.h>
@@ -103,7 +121,7 @@ static int load(accel_device *dev, uint32_t wtype, uint64_t seed, int untied,
 	memset(&lo, 0, sizeof(lo));
 	lo.wfmt = o->wfmt;
 	lo.ffn_act = -1;
-	lo.flags = o->mdl_flags;
+	lo.flags = o->flags;
 	memset(L, 0, sizeof(*L));
 	L->file = write_model("tiny", wtype, seed, untied, &L->len);
 	if (!L->file)
@@ -335,7 +353,46 @@ static void bad_files(accel_device *dev)
 	fclose(fp);
 	e = accel_model_load(dev, path, NULL, &m);
 	tap_ok(e == 0 && m, "the same file complete loads (%d)", e);
+	if (m) {
+		struct accel_model_info info;
+		struct gguf_file *gf = NULL;
+		struct mdl_hparams hp;
+
+		memset(&hp, 0, sizeof(hp));
+		e = accel_model_info(m, &info);
+		if (!e)
+			e = gguf_parse(f, len, &gf, err, sizeof(err));
+		if (!e)
+			e = mdl_read_hparams(gf, NULL, &hp, err, sizeof(err));
+		tap_ok(e == 0 && !strcmp(info.arch, hp.arch) &&
+		       !strcmp(info.name, hp.name) &&
+		       info.n_layer == hp.n_layer && info.n_embd == hp.n_embd &&
+		       info.n_ff == hp.n_ff && info.n_head == hp.n_head &&
+		       info.n_head_kv == hp.n_head_kv &&
+		       info.head_dim == hp.head_dim &&
+		       info.n_vocab == hp.n_vocab &&
+		       info.n_ctx_train == hp.n_ctx_train &&
+		       info.rope_theta == hp.rope_theta &&
+		       info.rms_eps == hp.rms_eps && info.ffn_act == hp.ffn_act &&
+		       info.wfmt == LLA_WFMT_T2 && info.head_wfmt == LLA_WFMT_F16 &&
+		       info.decode_commands == 0,
+		       "accel_model_info: the file's hyper-parameters (%s, %u "
+		       "layers, vocab %u), T2, fp16 head, no session yet",
+		       info.arch, info.n_layer, info.n_vocab);
+		gguf_close(gf);
+	}
 	accel_model_free(m);
+	m = NULL;
+	{
+		struct accel_model_opts o = { 0, 0, LLA_WFMT_I8, 0, NULL, NULL };
+
+		e = accel_model_load(dev, path, &o, &m);
+		tap_ok(e == -EINVAL && !m, "wfmt I8 for the matrices: -EINVAL");
+		o.wfmt = LLA_WFMT_T2;
+		o.flags = 1u << 7;
+		e = accel_model_load(dev, path, &o, &m);
+		tap_ok(e == -EINVAL && !m, "an unknown flag: -EINVAL");
+	}
 	remove(path);
 	free(f);
 }
@@ -660,7 +717,7 @@ int main(void)
 	{
 		/* T5, int8 head, passes of 4 rows, 64 positions */
 		struct accel_model_opts o = { 64, 4, LLA_WFMT_T5,
-					      MDL_F_HEAD_I8, NULL, NULL };
+					      ACCEL_MODEL_HEAD_I8, NULL, NULL };
 		struct run_cfg c = {
 			"tiny-t5-i8head-greedy", { 0.0f, 0, 1.0f, 0 },
 			"once upon a time there was", " and then",
