@@ -593,30 +593,6 @@ static int ml_scale(struct ml_ctx *c, const char *base, struct mdl_matrix *mx)
 	return 0;
 }
 
-/*
- * lla_pack_row() without its per-weight branches (random ternary codes
- * defeat branch prediction and made it most of the load time).  Codes
- * here are known to be -1, 0 or 1, so the 2-bit / base-3 digit is
- * code + 1; rows with a partial last byte go through lla_pack_row(), the
- * layout's definition, which the tests compare against.
- */
-static void ml_pack_row(uint8_t wfmt, const int8_t *w, uint32_t k,
-			uint8_t *dst)
-{
-	if (wfmt == LLA_WFMT_T2 && k % 4 == 0) {
-		for (uint32_t j = 0; j < k / 4; j++, w += 4)
-			dst[j] = (uint8_t)((w[0] + 1) | (w[1] + 1) << 2 |
-					   (w[2] + 1) << 4 | (w[3] + 1) << 6);
-	} else if (wfmt == LLA_WFMT_T5 && k % 5 == 0) {
-		for (uint32_t j = 0; j < k / 5; j++, w += 5)
-			dst[j] = (uint8_t)((w[0] + 1) + 3 * (w[1] + 1) +
-					   9 * (w[2] + 1) + 27 * (w[3] + 1) +
-					   81 * (w[4] + 1));
-	} else {
-		lla_pack_row(wfmt, w, k, dst);
-	}
-}
-
 static int ml_matrix(struct ml_ctx *c, const char *base, uint32_t n,
 		     uint32_t k, struct mdl_matrix *mx)
 {
@@ -660,7 +636,7 @@ static int ml_matrix(struct ml_ctx *c, const char *base, uint32_t n,
 	}
 	if (!e) {
 		for (uint32_t r = 0; r < n; r++)
-			ml_pack_row(wfmt, codes + (size_t)r * k, k,
+			lla_pack_row(wfmt, codes + (size_t)r * k, k,
 				    mx->rows + (size_t)r * mx->row_bytes);
 		ml_progress(c, t, name);
 		e = ml_scale(c, base, mx);

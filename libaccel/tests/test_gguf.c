@@ -1173,7 +1173,26 @@ out:
 	free(buf);
 }
 
-/* The loader's branch-free packer against the layout's definition. */
+/* The T2/T5 layout written out digit by digit, independently of numerics.c. */
+static void ref_pack(uint8_t wfmt, const int8_t *w, uint32_t k, uint8_t *dst)
+{
+	uint32_t per = wfmt == LLA_WFMT_T2 ? 4 : 5;
+
+	for (uint32_t j = 0; j * per < k; j++) {
+		uint32_t v = 0, weight = 1;
+
+		for (uint32_t i = 0; i < per; i++) {
+			uint32_t kk = j * per + i;
+			uint32_t d = kk < k ? (uint32_t)(w[kk] + 1) : 1;
+
+			v += wfmt == LLA_WFMT_T2 ? d << (2 * i) : d * weight;
+			weight *= 3;
+		}
+		dst[j] = (uint8_t)v;
+	}
+}
+
+/* The loader's packer (lla_pack_row) against the layout written out. */
 static void test_pack(void)
 {
 	static const uint32_t ks[] = { 1, 3, 4, 5, 20, 255, 256, 260, 1000 };
@@ -1191,7 +1210,7 @@ static void test_pack(void)
 				w[j] = mk_code(&s);
 			memset(a, 0xa5, sizeof(a));
 			memset(b, 0xa5, sizeof(b));
-			ml_pack_row(wfmt, w, k, a);
+			ref_pack(wfmt, w, k, a);
 			lla_pack_row(wfmt, w, k, b);
 			if (memcmp(a, b, sizeof(a))) {
 				tap_diag("wfmt %u k %u (%u bytes) differs", wfmt,
@@ -1199,7 +1218,7 @@ static void test_pack(void)
 				ok = 0;
 			}
 		}
-	tap_ok(ok, "fast T2/T5 packer == lla_pack_row for 9 row lengths each");
+	tap_ok(ok, "lla_pack_row == the T2/T5 layout for 9 row lengths each");
 }
 
 int main(void)

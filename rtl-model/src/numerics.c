@@ -281,47 +281,58 @@ uint32_t lla_wfmt_row_bytes(uint8_t wfmt, uint32_t k)
  */
 
 /* Code of a ternary weight: w + 1 for -1, 0, +1; any sign otherwise. */
+/*
+ * Code of a weight: sign + 1, so -1 -> 0, 0 -> 1, +1 -> 2.  Written with
+ * comparisons rather than branches: random ternary weights defeat branch
+ * prediction, and packing is most of a model's load time.
+ */
 static uint8_t trit_code(int8_t w)
 {
-	return w > 0 ? 2 : (w < 0 ? 0 : 1);
+	return (uint8_t)((w > 0) - (w < 0) + 1);
+}
+
+/* Byte j of a row: weights beyond @k are padding and weigh zero (code 1). */
+static uint8_t pack_t2_byte(const int8_t *w, uint32_t n)
+{
+	uint8_t b = 0;
+
+	for (uint32_t i = 0; i < 4; i++)
+		b |= (uint8_t)((i < n ? trit_code(w[i]) : 1) << (2 * i));
+	return b;
+}
+
+static uint8_t pack_t5_byte(const int8_t *w, uint32_t n)
+{
+	uint32_t v = 0;
+
+	/* Horner from the last digit: digit i weighs 3^i. */
+	for (uint32_t i = 5; i-- > 0;)
+		v = v * 3 + (i < n ? trit_code(w[i]) : 1);
+	return (uint8_t)v;
 }
 
 void lla_pack_row(uint8_t wfmt, const int8_t *w, uint32_t k, uint8_t *dst)
 {
-	uint32_t nb = lla_wfmt_row_bytes(wfmt, k);
+	uint32_t j;
 
 	switch (wfmt) {
 	case LLA_WFMT_T2:
-		for (uint32_t j = 0; j < nb; j++) {
-			uint8_t b = 0;
-
-			for (uint32_t i = 0; i < 4; i++) {
-				uint32_t kk = 4 * j + i;
-				uint8_t c = kk < k ? trit_code(w[kk]) : 1;
-
-				b |= (uint8_t)(c << (2 * i));
-			}
-			dst[j] = b;
-		}
+		for (j = 0; j < k / 4; j++)
+			dst[j] = pack_t2_byte(w + 4 * (size_t)j, 4);
+		if (k % 4)
+			dst[j] = pack_t2_byte(w + 4 * (size_t)j, k % 4);
 		break;
 	case LLA_WFMT_T5:
-		for (uint32_t j = 0; j < nb; j++) {
-			uint32_t v = 0;
-
-			/* Horner from the last digit: digit i weighs 3^i. */
-			for (uint32_t i = 5; i-- > 0;) {
-				uint32_t kk = 5 * j + i;
-
-				v = v * 3 + (kk < k ? trit_code(w[kk]) : 1);
-			}
-			dst[j] = (uint8_t)v;
-		}
+		for (j = 0; j < k / 5; j++)
+			dst[j] = pack_t5_byte(w + 5 * (size_t)j, 5);
+		if (k % 5)
+			dst[j] = pack_t5_byte(w + 5 * (size_t)j, k % 5);
 		break;
 	case LLA_WFMT_I8:
 		memcpy(dst, w, k);
 		break;
 	case LLA_WFMT_F16:
-		for (uint32_t j = 0; j < k; j++) {
+		for (j = 0; j < k; j++) {
 			uint16_t h = lla_f32_to_f16((float)w[j]);
 
 			memcpy(dst + 2 * (size_t)j, &h, 2);
