@@ -466,20 +466,6 @@ static uint64_t llmaccel_cycles_ms(LlmaccelState *s, uint64_t cycles)
     return cycles / khz + (cycles % khz ? 1 : 0);
 }
 
-static void llmaccel_accumulate(struct lla_job_result *acc,
-                                const struct lla_job_result *r)
-{
-    acc->status = r->status;
-    acc->cmd_index = r->cmd_index;
-    acc->fault_iova = r->fault_iova;
-    acc->fault_write = r->fault_write;
-    acc->commands += r->commands;
-    acc->cycles += r->cycles;
-    acc->macs += r->macs;
-    acc->bytes_read += r->bytes_read;
-    acc->bytes_written += r->bytes_written;
-}
-
 /*
  * Run the job of descriptor @d on queue @q; the result goes to @res.
  * SEM_WAIT that is not yet satisfied is retried (other queues keep
@@ -552,7 +538,7 @@ static void llmaccel_run(LlmaccelQueue *q, uint32_t gen,
 
         opts.start_cycle = start_cycle + res->cycles;
         lla_run_job(&mem, d->cmdbuf_iova, d->cmdbuf_len, &opts, &r);
-        llmaccel_accumulate(res, &r);
+        lla_job_result_add(res, &r);
         qatomic_add(&s->heartbeat, r.commands);
         if (r.status != LLA_EXEC_BLOCKED) {
             break;

@@ -277,15 +277,7 @@ static void run_job(struct sim_dev *sd, struct sim_job *j, uint64_t start,
 		lla_run_job(&sd->mem, j->cmd_iova, j->cmd_len, &o, &r);
 		/* A resumed job is not fetched again. */
 		r.bytes_read -= r.bytes_read >= j->cmd_len ? j->cmd_len : 0;
-		tot->status = r.status;
-		tot->cmd_index = r.cmd_index;
-		tot->fault_iova = r.fault_iova;
-		tot->fault_write = r.fault_write;
-		tot->commands += r.commands;
-		tot->cycles += r.cycles;
-		tot->macs += r.macs;
-		tot->bytes_read += r.bytes_read;
-		tot->bytes_written += r.bytes_written;
+		lla_job_result_add(tot, &r);
 	}
 	/* Descriptor fetch and completion: once per job, as the device. */
 	tot->cycles += sd->uarch->job_overhead_cycles;

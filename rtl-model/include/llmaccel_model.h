@@ -133,6 +133,13 @@ int lla_run_job(const struct lla_mem *mem, uint64_t cmdbuf_iova,
 		uint64_t cmdbuf_len, const struct lla_exec_opts *opts,
 		struct lla_job_result *res);
 
+/*
+ * Fold the result of a resumed run (@r) into the job's total (@acc): the
+ * status, failing command and fault are @r's, the counters add up.
+ */
+void lla_job_result_add(struct lla_job_result *acc,
+			const struct lla_job_result *r);
+
 const char *lla_error_name(int err);
 const char *lla_error_text(int err);
 

@@ -145,6 +145,20 @@ int lla_run_job(const struct lla_mem *mem, uint64_t cmdbuf_iova,
 	return err;
 }
 
+void lla_job_result_add(struct lla_job_result *acc,
+			const struct lla_job_result *r)
+{
+	acc->status = r->status;
+	acc->cmd_index = r->cmd_index;
+	acc->fault_iova = r->fault_iova;
+	acc->fault_write = r->fault_write;
+	acc->commands += r->commands;
+	acc->cycles += r->cycles;
+	acc->macs += r->macs;
+	acc->bytes_read += r->bytes_read;
+	acc->bytes_written += r->bytes_written;
+}
+
 static const struct {
 	const char *name;
 	const char *text;
