@@ -10,15 +10,22 @@
  * there is a single block.  The arithmetic of every output element is
  * fixed by the contract (see llmaccel_hw.h and the comments below) and
  * does not depend on the blocking.
+ *
+ * Engines (kern.h): the scalar reference below, the table-lookup engine
+ * (op_lut.c) and the fast kernels (kern_avx2.c) all produce the same
+ * int32 dot products; the fp32 conversion and the epilogue are this
+ * file's for every engine, so outputs are bit-identical whichever runs.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "kern.h"
 
 #define MM_ACC_FLOATS	(4u << 20)	/* fp32 results of one row block */
 #define MM_X_BYTES	(16u << 20)	/* activations of one row block */
 #define MM_LUT_BYTES	(64u << 20)	/* LUT tables of one row block */
 #define MM_W_BYTES	(256u << 10)	/* weights of one weight block */
+#define MM_CHUNK	64u		/* weight rows per fast-kernel call */
 
 static uint32_t min_u32(uint32_t a, uint64_t b)
 {
@@ -203,6 +210,12 @@ struct tlmm_bufs {
 	uint8_t *w;		/* [wb][row bytes] */
 	void *ybuf;		/* one output row */
 	struct lla_lut *luts;	/* [mb], LUT engine only */
+	int8_t *xp;		/* [mb][xpb] permuted rows, fast engine */
+	int32_t *xsum;		/* [mb] activation sums, fast engine */
+	int32_t *dots;		/* [mb][MM_CHUNK], fast engine */
+	uint8_t *dec;		/* decoded T5 rows, fast engine, M >= 4 */
+	uint64_t xpb;
+	int isa;		/* fast engine: enum lla_kern_isa */
 };
 
 static void tlmm_bufs_free(struct tlmm_bufs *b, uint32_t mb)
@@ -216,6 +229,45 @@ static void tlmm_bufs_free(struct tlmm_bufs *b, uint32_t mb)
 	free(b->acc);
 	free(b->w);
 	free(b->ybuf);
+	free(b->xp);
+	free(b->xsum);
+	free(b->dots);
+	free(b->dec);
+}
+
+/*
+ * Fast engine on one weight block: the kernel's dots of @mn activation
+ * rows with @nn weight rows, MM_CHUNK weight rows per call, each turned
+ * into the same fp32 value as the reference.
+ */
+static void tlmm_block_fast(const struct lla_cmd_tlmm *c, struct tlmm_bufs *b,
+			    uint32_t mn, uint32_t n0, uint32_t nn, uint32_t rb,
+			    float gamma)
+{
+	for (uint32_t i0 = 0; i0 < nn; i0 += MM_CHUNK) {
+		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)nn - i0);
+
+		lla_kern_tern(b->isa, c->wfmt, b->xp, b->xpb, b->xsum, mn,
+			      b->w + (size_t)i0 * rb, rb, ni, b->dots,
+			      MM_CHUNK, b->dec);
+		for (uint32_t r = 0; r < mn; r++) {
+			float *acc = b->acc + (size_t)r * c->n + n0 + i0;
+			const int32_t *d = b->dots + (size_t)r * MM_CHUNK;
+
+			for (uint32_t i = 0; i < ni; i++)
+				acc[i] = ((float)d[i] / b->xs[r]) * gamma;
+		}
+	}
+}
+
+/* The kernels' instruction set for @eng; LLA_ISA_NONE: the reference. */
+static int kern_isa(enum lla_mm_engine eng)
+{
+	int isa = lla_kern_isa();
+
+	if (eng == LLA_ENG_AVX2 && isa > LLA_ISA_AVX2)
+		isa = LLA_ISA_AVX2;
+	return eng == LLA_ENG_FAST || eng == LLA_ENG_AVX2 ? isa : LLA_ISA_NONE;
 }
 
 /* Integer products of one activation block with all N weight rows. */
@@ -233,6 +285,10 @@ static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 				  c->w_stride, nn, rb, b->w);
 		if (err)
 			return err;
+		if (b->xp) {
+			tlmm_block_fast(c, b, mn, n0, nn, rb, gamma);
+			continue;
+		}
 		/*
 		 * Activation row outer: its LUT tables (1 KiB per weight
 		 * byte) stay in cache while the weight block is swept.
@@ -258,16 +314,22 @@ static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 	return LLA_OK;
 }
 
-int lla_op_tlmm(struct lla_exec *x, const struct lla_cmd_tlmm *c)
+int lla_tlmm_run(struct lla_exec *x, const struct lla_cmd_tlmm *c,
+		 enum lla_mm_engine eng)
 {
 	uint32_t rb = lla_wfmt_row_bytes(c->wfmt, c->k);
 	uint32_t mb, wb;
 	struct tlmm_bufs b = { 0 };
+	int lut = eng == LLA_ENG_LUT;
+	int isa = kern_isa(eng);
+	int fast = isa != LLA_ISA_NONE &&
+		   (c->wfmt == LLA_WFMT_T2 || c->wfmt == LLA_WFMT_T5);
 	int err = LLA_ERR_NOMEM;
 
+	/* The blocking, hence the memory accesses, is the same for all. */
 	mb = block_rows(c->m, 4ull * c->n, MM_ACC_FLOATS * 4ull);
 	mb = min_u32(mb, block_rows(c->m, c->k, MM_X_BYTES));
-	if (x->use_lut)
+	if (lut)
 		mb = min_u32(mb, block_rows(c->m, 1024ull * rb, MM_LUT_BYTES));
 	wb = block_rows(c->n, rb, MM_W_BYTES);
 
@@ -276,10 +338,23 @@ int lla_op_tlmm(struct lla_exec *x, const struct lla_cmd_tlmm *c)
 	b.acc = lla_alloc((uint64_t)mb * c->n, sizeof(float));
 	b.w = lla_alloc((uint64_t)wb * rb, 1);
 	b.ybuf = lla_alloc(c->n, sizeof(float));
-	if (x->use_lut)
+	if (lut)
 		b.luts = calloc(mb, sizeof(*b.luts));
+	if (fast) {
+		b.isa = isa;
+		b.xpb = lla_kern_tern_xbytes(c->wfmt, c->k);
+		b.xp = lla_alloc((uint64_t)mb * b.xpb, 1);
+		b.xsum = lla_alloc(mb, sizeof(int32_t));
+		b.dots = lla_alloc((uint64_t)mb * MM_CHUNK, sizeof(int32_t));
+		if (c->wfmt == LLA_WFMT_T5 && mb >= 4) {
+			b.dec = lla_alloc(LLA_KERN_DEC_ROWS, b.xpb);
+			if (!b.dec)
+				goto out;
+		}
+	}
 	if (!b.xq || !b.xs || !b.acc || !b.w || !b.ybuf ||
-	    (x->use_lut && !b.luts))
+	    (lut && !b.luts) ||
+	    (fast && (!b.xp || !b.xsum || !b.dots)))
 		goto out;
 
 	for (uint32_t m0 = 0; m0 < c->m; m0 += mb) {
@@ -295,6 +370,10 @@ int lla_op_tlmm(struct lla_exec *x, const struct lla_cmd_tlmm *c)
 			err = lla_lut_build(&b.luts[r], c->wfmt,
 					    b.xq + (size_t)r * c->k, c->k);
 		}
+		for (uint32_t r = 0; !err && b.xp && r < mn; r++)
+			b.xsum[r] = lla_kern_tern_perm(c->wfmt,
+					b.xq + (size_t)r * c->k, c->k,
+					b.xp + (size_t)r * b.xpb);
 		if (!err)
 			err = tlmm_block(x, c, &b, mn, wb, rb);
 		if (!err)
@@ -307,6 +386,11 @@ int lla_op_tlmm(struct lla_exec *x, const struct lla_cmd_tlmm *c)
 out:
 	tlmm_bufs_free(&b, mb);
 	return err;
+}
+
+int lla_op_tlmm(struct lla_exec *x, const struct lla_cmd_tlmm *c)
+{
+	return lla_tlmm_run(x, c, x->use_lut ? LLA_ENG_LUT : LLA_ENG_FAST);
 }
 
 /* ---------------- QMM ---------------- */
@@ -339,6 +423,8 @@ struct qmm_bufs {
 	uint8_t *w;		/* [wb][row bytes] */
 	float *wf;		/* [wb][k] decoded fp16 weights */
 	void *ybuf;
+	int32_t *dots;		/* [mb][MM_CHUNK], fast I8 engine */
+	int isa;
 };
 
 static void qmm_bufs_free(struct qmm_bufs *b)
@@ -350,6 +436,28 @@ static void qmm_bufs_free(struct qmm_bufs *b)
 	free(b->w);
 	free(b->wf);
 	free(b->ybuf);
+	free(b->dots);
+}
+
+/* Fast I8 engine on one weight block; same fp32 values as qmm_block. */
+static void qmm_block_fast(const struct lla_cmd_qmm *c, struct qmm_bufs *b,
+			   uint32_t mn, uint32_t n0, uint32_t nn)
+{
+	for (uint32_t i0 = 0; i0 < nn; i0 += MM_CHUNK) {
+		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)nn - i0);
+
+		lla_kern_i8(b->isa, b->xb, mn,
+			    (const int8_t *)b->w + (size_t)i0 * c->k, ni,
+			    c->k, b->dots, MM_CHUNK);
+		for (uint32_t r = 0; r < mn; r++) {
+			float *acc = b->acc + (size_t)r * c->n + n0 + i0;
+			const int32_t *d = b->dots + (size_t)r * MM_CHUNK;
+
+			for (uint32_t i = 0; i < ni; i++)
+				acc[i] = ((float)d[i] / b->xs[r]) *
+					 b->ws[n0 + i0 + i];
+		}
+	}
 }
 
 static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
@@ -366,6 +474,10 @@ static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
 				  c->w_stride, nn, rb, b->w);
 		if (err)
 			return err;
+		if (b->dots) {
+			qmm_block_fast(c, b, mn, n0, nn);
+			continue;
+		}
 		if (f16) {
 			for (size_t i = 0; i < (size_t)nn * c->k; i++) {
 				uint16_t h;
@@ -399,9 +511,12 @@ static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
 	return LLA_OK;
 }
 
-int lla_op_qmm(struct lla_exec *x, const struct lla_cmd_qmm *c)
+int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
+		enum lla_mm_engine eng)
 {
 	int f16 = c->wfmt == LLA_WFMT_F16;
+	int isa = kern_isa(eng == LLA_ENG_LUT ? LLA_ENG_FAST : eng);
+	int fast = isa != LLA_ISA_NONE && c->wfmt == LLA_WFMT_I8;
 	uint64_t esz = f16 ? 4 : 1;	/* activation element bytes */
 	uint64_t rb = f16 ? 2ull * c->k : c->k;
 	uint32_t mb, wb;
@@ -424,8 +539,11 @@ int lla_op_qmm(struct lla_exec *x, const struct lla_cmd_qmm *c)
 		b.xs = lla_alloc(mb, sizeof(float));
 		b.ws = lla_alloc(c->n, sizeof(float));
 	}
+	b.isa = isa;
+	if (fast)
+		b.dots = lla_alloc((uint64_t)mb * MM_CHUNK, sizeof(int32_t));
 	if (!b.xb || !b.acc || !b.w || !b.ybuf ||
-	    (f16 ? !b.wf : (!b.xs || !b.ws)))
+	    (f16 ? !b.wf : (!b.xs || !b.ws)) || (fast && !b.dots))
 		goto out;
 
 	if (!f16) {
@@ -453,4 +571,9 @@ int lla_op_qmm(struct lla_exec *x, const struct lla_cmd_qmm *c)
 out:
 	qmm_bufs_free(&b);
 	return err;
+}
+
+int lla_op_qmm(struct lla_exec *x, const struct lla_cmd_qmm *c)
+{
+	return lla_qmm_run(x, c, LLA_ENG_FAST);
 }

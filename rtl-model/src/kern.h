@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fast matmul kernels of the rtl-model and the engine selection of
+ * TLMM/QMM.  Every kernel returns the same int32 dot products as the
+ * scalar reference (integer addition is exact and associative, so only
+ * the order of the adds differs); the fp32 epilogue is shared.
+ */
+#ifndef LLA_KERN_H
+#define LLA_KERN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "internal.h"
+
+/* How a TLMM/QMM computes its integer dot products. */
+enum lla_mm_engine {
+	LLA_ENG_REF = 0,	/* scalar reference, ascending k */
+	LLA_ENG_FAST = 1,	/* fastest exact kernel (REF without AVX2) */
+	LLA_ENG_LUT = 2,	/* table lookup (TLMM only; QMM: FAST) */
+	LLA_ENG_AVX2 = 3,	/* fast kernels limited to AVX2 (tests) */
+};
+
+/*
+ * TLMM/QMM through an explicit engine.  lla_op_tlmm/lla_op_qmm call
+ * these with LLA_ENG_LUT when x->use_lut is set, else LLA_ENG_FAST; the
+ * tests call them with LLA_ENG_REF to force the scalar reference.
+ */
+int lla_tlmm_run(struct lla_exec *x, const struct lla_cmd_tlmm *c,
+		 enum lla_mm_engine eng);
+int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
+		enum lla_mm_engine eng);
+
+/* Vector instruction sets of the kernels, in increasing order. */
+enum lla_kern_isa {
+	LLA_ISA_NONE = 0,	/* scalar reference only */
+	LLA_ISA_AVX2 = 1,
+	LLA_ISA_AVXVNNI = 2,	/* AVX2 + AVX-VNNI (vpdpbusd on ymm) */
+};
+/* The best one this CPU runs (checked at each call; no global state). */
+int lla_kern_isa(void);
+
+/*
+ * Ternary kernels work on blocks of 32 weight bytes: 128 weights for T2,
+ * 160 for T5.  The activations of a row are permuted once so that the
+ * i-th code of weight byte j of a block meets activation i * 32 + j of
+ * the block (lla_kern_tern_perm); the codes are used unsigned (w + 1,
+ * invalid codes as 1) and the row's activation sum is subtracted.
+ */
+#define LLA_KERN_WBLK	32u
+uint32_t lla_kern_tern_per(uint8_t wfmt);	/* weights per byte: 4 or 5 */
+/* Bytes of a permuted activation row for @k weights (>= one block). */
+uint64_t lla_kern_tern_xbytes(uint8_t wfmt, uint32_t k);
+/* Permute @xq[k] into @xp[lla_kern_tern_xbytes] (zero padded); sum. */
+int32_t lla_kern_tern_perm(uint8_t wfmt, const int8_t *xq, uint32_t k,
+			   int8_t *xp);
+
+/*
+ * dots[r * ldd + i] = sum_k X[r][k] * W[i][k] for @rows activation rows
+ * (permuted, lla_kern_tern_xbytes() = @xstride bytes apart, sums @xsum)
+ * and @nw packed weight rows of @rb bytes (contiguous).  @scratch, when
+ * not NULL, holds LLA_KERN_DEC_ROWS * @xstride bytes and lets T5 decode
+ * each weight row once for all activation rows.  Call only with
+ * LLA_ISA_AVX2 <= @isa <= lla_kern_isa().
+ */
+#define LLA_KERN_DEC_ROWS	8u
+void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
+		   uint64_t xstride, const int32_t *xsum, uint32_t rows,
+		   const uint8_t *w, uint32_t rb, uint32_t nw, int32_t *dots,
+		   uint64_t ldd, uint8_t *scratch);
+
+/* The same for QMM I8: plain int8 rows of @k, X rows @k bytes apart. */
+void lla_kern_i8(int isa, const int8_t *x, uint32_t rows, const int8_t *w,
+		 uint32_t nw, uint32_t k, int32_t *dots, uint64_t ldd);
+
+#endif /* LLA_KERN_H */
