@@ -27,7 +27,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 
 .PHONY: bench all check check-host check-host-plain check-host-asan check-cli \
-	check-driver-host fuzz run run-jobs setup setup-host clean tests \
+	check-driver-host fuzz install run run-jobs setup setup-host clean tests \
 	asan-tests
 .DEFAULT_GOAL := all
 # Keep intermediate objects: rebuilding them every run costs more than disk.
@@ -130,6 +130,10 @@ run: setup run-vm
 run-jobs: $(CLI)
 	@for j in rtl-model/jobs/*.job; do \
 		echo "== $$j"; $(CLI) run $$j || exit 1; done
+
+# libaccel (library, headers, pkg-config) and the tools under
+# $(DESTDIR)$(PREFIX); `make module_install` installs the driver.
+install: install-libaccel install-tools install-run
 
 setup-host:
 	@scripts/setup.sh --host

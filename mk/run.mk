@@ -207,3 +207,15 @@ run-vm: qemu module $(RUN_STATIC) $(RUN_MODEL)
 
 run-host: $(RUN_BIN) $(RUN_MODEL)
 	$(RUN_ENV) $(RUN_BIN) -m $(RUN_MODEL) -p "$(PROMPT)" -n $(N) $(RUN_ARGS)
+
+# llmaccel-run and llmaccel-mkmodel join the other tools in `make install`
+# (linked against the installed libaccel.so, like install-tools does).
+.PHONY: install-run
+install-run: $(RUN_BIN) $(MKMODEL)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(CC) $(RUN_CFLAGS) -o $(DESTDIR)$(BINDIR)/llmaccel-run \
+		$(TOOLS_DIR)/llmaccel-run.o $(TOOLS_COMMON_OBJ) -L$(LA_DIR) \
+		-laccel $(LA_LIBS)
+	install -m 755 $(MKMODEL) $(DESTDIR)$(BINDIR)/llmaccel-mkmodel
+	install -m 644 tools/man/llmaccel-run.1 tools/man/llmaccel-mkmodel.1 \
+		$(DESTDIR)$(MANDIR)/man1/
