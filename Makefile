@@ -123,8 +123,10 @@ fuzz:
 # Main job (until the VM exists): run the shipped sample jobs.
 # The main job: boot the VM with the emulated accelerator, load the
 # driver and generate tokens from a synthetic BitNet model (MODEL=path
-# uses yours; PROMPT, N and RUN_ARGS tune it; see mk/run.mk).
-run: setup run-vm
+# uses yours; PROMPT, N and RUN_ARGS tune it; see mk/run.mk).  A sub-make
+# runs it, so KVER is read after setup installed the kernel packages.
+run: setup
+	@$(MAKE) --no-print-directory run-vm
 
 # The rtl-model CLI on the shipped sample jobs.
 run-jobs: $(CLI)
