@@ -53,7 +53,10 @@ $(TINY_MODEL): $(MKMODEL)
 	$(MKMODEL) --preset tiny --seed 1 --quiet --out $@
 
 # llmaccel-mkmodel: --help, bad options, same seed -> same bytes, another
-# seed -> other bytes, every weight type parses in test_gguf already.
+# seed -> other bytes, every weight type parses in test_gguf already; the
+# architecture follows the activation and the head (docs/model-files.md:
+# the layouts themselves are checked by test_gguf), --latent only for
+# f16, and the man page renders.
 define MODEL_MKMODEL_TAP
 set -u; m=$(MKMODEL); d=$$(mktemp -d); n=0; f=0
 t() { n=$$((n+1)); if "$$@" >/dev/null 2>&1; then echo "ok $$n - $$*"; \
@@ -73,6 +76,20 @@ for ty in tq1_0 i2_s f16; do t $$m --quiet --type $$ty --tokenizer bpe --out $$d
 t test -s $$d/f16
 t $$m --quiet --untied --out $$d/u
 t test $$(stat -c %s $$d/u) -gt $$(stat -c %s $$d/a)
+t grep -aq 'bitnet-25.block_count' $$d/a
+nt grep -aq 'llmaccel' $$d/a
+t $$m --quiet --act silu --out $$d/s
+t grep -aq 'bitnet.block_count' $$d/s
+nt grep -aq 'llmaccel' $$d/s
+t grep -aq 'llmaccel-bitnet.block_count' $$d/u
+t grep -aq 'llmaccel.ffn_activation' $$d/u
+$$m --untied --out $$d/u2 2>$$d/msg; t grep -q 'architecture llmaccel-bitnet: llama.cpp and bitnet.cpp do not read it' $$d/msg
+t $$m --quiet --type f16 --out $$d/t16
+t $$m --quiet --type f16 --latent --out $$d/l16
+nt cmp $$d/t16 $$d/l16
+nt $$m --quiet --latent --out $$d/x
+$$m --quiet --type tq1_0 --latent --out $$d/x 2>$$d/msg; t grep -q -- '--latent needs --type f16' $$d/msg
+t man -l -Tutf8 tools/man/llmaccel-mkmodel.1
 rm -rf $$d; echo "1..$$n"; [ $$f = 0 ]
 endef
 export MODEL_MKMODEL_TAP

@@ -17,12 +17,17 @@
 #                          example of docs/libaccel.md,
 #                          libaccel/examples/generate.c, built against
 #                          libaccel.so and run on $(TINY_MODEL) and the
-#                          default model of run-vm (runner-example.tap)
+#                          default model of run-vm (runner-example.tap);
+#                          and that the default model has exactly
+#                          llama.cpp's "bitnet" layout (test_gguf
+#                          --llama-layout: runner-default-model.tap)
 #   make check-vm-runner   boot the VM with llmaccel.ko, run test_runner on
 #                          the kernel backend: $(TAPDIR)/vm-runner.tap, .rc
 #   make run-vm            the main job: build everything, write the default
-#                          model (preset tiny with an untied output head,
-#                          seed 3: its samples are made of readable words),
+#                          model ($(RUN_DEF_MODEL_ARGS): a SiLU model with
+#                          the head tied to the embedding, a file
+#                          llama.cpp's "bitnet" loader opens; this seed's
+#                          samples are made of readable words),
 #                          boot the VM, load the driver, run llmaccel-run on
 #                          the emulated device.  MODEL=/path/to/model.gguf
 #                          runs the user's file (copied into the guest);
@@ -57,6 +62,9 @@ N              ?= 64
 RUN_ARGS       ?=
 MODEL          ?=
 RUN_DEF_MODEL  := $(BUILD)/models/run-default.gguf
+# The one definition of the default model: its rule and its layout test
+# (runner-tests) both use it.  docs/model-files.md: llama.cpp-compatible.
+RUN_DEF_MODEL_ARGS := --preset tiny --act silu --seed 7
 RUN_MODEL      := $(if $(MODEL),$(abspath $(MODEL)),$(RUN_DEF_MODEL))
 RUN_VM_MEMORY  ?= $(if $(MODEL),4G,1G)
 RUN_VM_DEVICE  ?= llmaccel
@@ -68,9 +76,10 @@ $(RUN_TEST) $(RUN_TEST_ASAN) $(RUN_TEST_VM): $(RUN_SRCS) $(RUN_HDRS)
 
 llmaccel-run: $(RUN_BIN) $(RUN_STATIC)
 
-$(RUN_DEF_MODEL): $(MKMODEL)
+# mk/run.mk is a prerequisite: a change of RUN_DEF_MODEL_ARGS rewrites it.
+$(RUN_DEF_MODEL): $(MKMODEL) mk/run.mk
 	@mkdir -p $(dir $@)
-	$(MKMODEL) --preset tiny --untied --seed 3 --quiet --out $@
+	$(MKMODEL) $(RUN_DEF_MODEL_ARGS) --quiet --out $@
 
 # llmaccel-run uses only libaccel.h: the .o comes from mk/tools.mk's
 # pattern rule, the links are those of the other tools.
@@ -86,7 +95,8 @@ $(RUN_STATIC): $(TOOLS_DIR)/llmaccel-run.o $(TOOLS_COMMON_OBJ) $(LA_A)
 		$(LA_LIBS)
 
 # llmaccel-run's command line: help, bad options, bad model files, a
-# short greedy run whose output is deterministic, and its figures.
+# short greedy run whose output is deterministic, and its figures; the
+# note that latent float weights were ternarized at load (only then).
 define RUN_CLI_TAP
 set -u; r=$(RUN_BIN); m=$(TINY_MODEL); d=$$(mktemp -d); n=0; f=0
 t() { n=$$((n+1)); if "$$@" >$$d/out 2>&1; then echo "ok $$n - $$*"; \
@@ -113,6 +123,13 @@ n=$$((n+1)); if [ "$$(head -n 1 $$d/a)" = "$$(head -n 1 $$d/out)" ]; then \
 t $$r -q -m $$m -p "hello" -n 300 --temp 1.2 --top-k 20 --top-p 0.9 --seed 7 --ctx 64
 has "generating"
 t $$r -q -m $$m -p "hello" -n 8 --wfmt t5 --head-i8 --backend sim
+$(MKMODEL) --quiet --type f16 --latent --out $$d/latent.gguf
+$(MKMODEL) --quiet --type f16 --out $$d/ternary.gguf
+t $$r -q -m $$d/latent.gguf -p "hello" -n 4
+has "note: 14 matrices held latent (not ternary) float weights; the loader ternarized them with absmean"
+t $$r -q -m $$d/ternary.gguf -p "hello" -n 4
+n=$$((n+1)); if grep -q 'ternarized' $$d/out; then echo "not ok $$n - ternary F16: no note"; \
+  f=$$((f+1)); else echo "ok $$n - ternary F16 (llama.cpp's converter output): no note"; fi
 t man -l -Tutf8 tools/man/llmaccel-run.1
 rm -rf $$d; echo "1..$$n"; [ $$f = 0 ]
 endef
@@ -176,12 +193,14 @@ endef
 export RUN_EXAMPLE_TAP
 
 runner-tests: $(RUN_TEST) $(RUN_TEST_ASAN) $(RUN_BIN) $(RUN_GEN) $(TINY_MODEL) \
-		$(RUN_DEF_MODEL)
+		$(RUN_DEF_MODEL) $(LA_DIR)/tests/test_gguf $(MKMODEL)
 	@$(RUN_ENV) scripts/run-tap.sh $(TAPDIR) runner $(RUN_TEST)
 	@$(RUN_ENV) $(RUN_ASAN_ENV) scripts/run-tap.sh $(TAPDIR) runner-asan \
 		$(RUN_TEST_ASAN)
 	@scripts/run-tap.sh $(TAPDIR) runner-cli sh -c "$$RUN_CLI_TAP"
 	@scripts/run-tap.sh $(TAPDIR) runner-example sh -c "$$RUN_EXAMPLE_TAP"
+	@scripts/run-tap.sh $(TAPDIR) runner-default-model \
+		$(LA_DIR)/tests/test_gguf --llama-layout $(RUN_DEF_MODEL)
 
 # ---- in the VM, on the kernel backend ------------------------------------
 check-vm-runner: qemu module $(RUN_TEST_VM)

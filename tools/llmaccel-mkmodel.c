@@ -2,16 +2,23 @@
 /*
  * llmaccel-mkmodel: write a deterministic synthetic BitNet GGUF file.
  *
- * The layout is llama.cpp's: general.architecture = "bitnet", the
- * bitnet.* hyper-parameters, tokenizer.ggml.* (a SentencePiece-style
- * "llama" vocabulary or a byte-level BPE "gpt2" one with merges), and
- * the tensors of the "bitnet" graph (token_embd, per layer attn_norm,
- * attn_q/k/v, attn_sub_norm, attn_output, ffn_norm, ffn_gate/up,
- * ffn_sub_norm, ffn_down; output_norm; output unless tied).  The weights
- * are random but fixed by --seed: ternary codes with one scale per matrix
- * (TQ2_0, TQ1_0, I2_S) or fp16 master weights (F16).  The vocabulary is
- * byte tokens plus common English words, and the output head favours the
- * words, so sampled text is made of readable pieces.
+ * The layout is that of the BitNet readers (docs/model-files.md): the
+ * architecture follows the FFN activation, as in the files llama.cpp and
+ * bitnet.cpp read: "bitnet" (llama.cpp's graph, SiLU) or "bitnet-25"
+ * (relu^2, Microsoft's BitNet b1.58 files), both with the head tied to
+ * token_embd, since neither has an output tensor to hold another one.
+ * --untied writes "llmaccel-bitnet", which only llmaccel reads.  Then the
+ * <arch>.* hyper-parameters, general.file_type, tokenizer.ggml.* (a
+ * SentencePiece-style "llama" vocabulary or a byte-level BPE "gpt2" one
+ * with merges), and the tensors of the graph (token_embd, per layer
+ * attn_norm, attn_q/k/v, attn_sub_norm, attn_output, ffn_norm,
+ * ffn_gate/up, ffn_sub_norm, ffn_down; output_norm; output if untied).
+ * The weights are random but fixed by --seed: ternary codes with one
+ * scale d per matrix, stored as TQ2_0, TQ1_0, I2_S or as F16 values in
+ * {-d, 0, +d} (what llama.cpp's converter writes), the same model in every
+ * type; --latent F16 writes master weights around those values instead.
+ * The vocabulary is byte tokens plus common English words, and the output
+ * head favours the words, so sampled text is made of readable pieces.
  *
  * The test suites compile this file with MKMODEL_NO_MAIN and call
  * mk_write_model() directly.
@@ -33,19 +40,21 @@ struct mk_preset {
 	uint32_t n_layer, n_embd, n_ff, n_head, n_head_kv, n_vocab, n_ctx;
 	float rope_theta, rms_eps;
 	int relu2;		/* else silu */
-	int tied;		/* no output.weight */
 	int tok;		/* enum mk_tok */
 };
 
-/* Rows of every ternary matrix are multiples of 256 (TQ block size). */
+/*
+ * Rows of every ternary matrix are multiples of 256 (TQ block size).
+ * Heads are tied, as in every BitNet file llama.cpp and bitnet.cpp read.
+ */
 static const struct mk_preset mk_presets[] = {
-	{ "tiny", 2, 256, 512, 4, 2, 400, 256, 10000.0f, 1e-5f, 1, 1, MK_SPM },
+	{ "tiny", 2, 256, 512, 4, 2, 400, 256, 10000.0f, 1e-5f, 1, MK_SPM },
 	{ "bitnet-0.7b", 24, 1536, 4096, 16, 16, 32002, 2048, 10000.0f,
-	  1e-6f, 0, 0, MK_SPM },
+	  1e-6f, 0, MK_SPM },
 	{ "bitnet-2b", 30, 2560, 6912, 20, 5, 128256, 4096, 500000.0f,
-	  1e-5f, 1, 1, MK_BPE },
+	  1e-5f, 1, MK_BPE },
 	/* the smallest file with every tensor: seeds of the GGUF fuzzer */
-	{ "micro", 1, 256, 256, 2, 1, 300, 64, 10000.0f, 1e-5f, 1, 1, MK_SPM },
+	{ "micro", 1, 256, 256, 2, 1, 300, 64, 10000.0f, 1e-5f, 1, MK_SPM },
 };
 
 struct mk_opts {
@@ -56,8 +65,37 @@ struct mk_opts {
 	int act;		/* -1: the preset's; 1 relu2, 0 silu */
 	uint64_t seed;
 	int quiet;
-	int untied;		/* write output.weight even if the preset ties */
+	int untied;		/* write output.weight (MK_ARCH_UNTIED) */
+	int latent;		/* F16: master weights, not ternary values */
 };
+
+/* docs/model-files.md; the loader's MDL_ARCH_LLMACCEL */
+#define MK_ARCH_SILU	"bitnet"
+#define MK_ARCH_RELU2	"bitnet-25"
+#define MK_ARCH_UNTIED	"llmaccel-bitnet"
+
+/*
+ * llama.cpp's LLAMA_FTYPE (include/llama.h): ALL_F32 0, MOSTLY_F16 1,
+ * MOSTLY_TQ1_0 36, MOSTLY_TQ2_0 37.  I2_S is bitnet.cpp's own value,
+ * LLAMA_FTYPE_MOSTLY_I2_S = 40 in its llama.cpp fork
+ * (microsoft/BitNet 3rdparty/llama.cpp/include/llama.h; Microsoft's
+ * BitNet-b1.58-2B-4T I2_S GGUF carries general.file_type 40).
+ */
+static uint32_t mk_file_type(uint32_t wtype)
+{
+	switch (wtype) {
+	case MK_TQ1_0: return 36;
+	case MK_TQ2_0: return 37;
+	case MK_I2_S: return 40;
+	}
+	return 1;
+}
+
+/* The architecture of a file: the activation names it, an own head too. */
+static const char *mk_arch(int relu2, int untied)
+{
+	return untied ? MK_ARCH_UNTIED : relu2 ? MK_ARCH_RELU2 : MK_ARCH_SILU;
+}
 
 /* ------------------------------------------------------------------ */
 /* deterministic randomness                                            */
@@ -556,8 +594,8 @@ static void mk_tq1_block(struct mk_buf *b, const int8_t *c, float d)
 }
 
 /* Data of a ternary matrix of @n rows of @k in @wtype. */
-static int mk_matrix(struct mk_buf *b, uint32_t wtype, uint64_t n,
-		     uint64_t k, uint64_t *s)
+static int mk_matrix(struct mk_buf *b, uint32_t wtype, int latent,
+		     uint64_t n, uint64_t k, uint64_t *s)
 {
 	uint64_t nel = n * k;
 	float gamma = mk_gamma(s);
@@ -585,36 +623,64 @@ static int mk_matrix(struct mk_buf *b, uint32_t wtype, uint64_t n,
 			}
 			memcpy(b->p + at + nel / 4, &gamma, 4);
 		}
-	} else {
+	} else if (latent) {
 		/* fp16 master weights around gamma * code */
 		for (uint64_t i = 0; i < nel; i++)
 			mk_put_f16(b, gamma * ((float)c[i] + 0.3f * mk_unif(s)));
+	} else {
+		/* gamma is exact in fp16: the values are exactly +-gamma */
+		for (uint64_t i = 0; i < nel; i++)
+			mk_put_f16(b, gamma * (float)c[i]);
 	}
 	free(c);
 	return b->oom ? -ENOMEM : 0;
 }
 
-/* Is token @i one the head should disfavour (bytes, control, unused)? */
+/*
+ * Is token @i one the head should disfavour: anything but a whole word
+ * after its space marker (bytes, letters, word prefixes, control, unused)?
+ */
 static int mk_quiet_token(const struct mk_vocab *v, uint32_t i)
 {
-	if (i >= v->n)
+	const char *t;
+
+	if (i >= v->n || v->type[i] != 1)
 		return 1;
-	if (v->type[i] != 1)
+	t = v->tok[i];
+	if (!strncmp(t, "\xe2\x96\x81", 3))		/* SentencePiece's U+2581 */
+		t += 3;
+	else if (!strncmp(t, "\xc4\xa0", 2))		/* GPT-2's U+0120 */
+		t += 2;
+	else
 		return 1;
-	return strlen(v->tok[i]) < 3;	/* single bytes / letters */
+	for (size_t w = 0; w < MK_NWORDS; w++)
+		if (!strcmp(t, mk_words[w]))
+			return 0;
+	return 1;
 }
 
 static int mk_flush(FILE *fp, struct mk_buf *b);
 
 static int mk_data(FILE *fp, struct mk_buf *b, const struct mk_tensor *t,
-		   const struct mk_vocab *v, uint64_t *s)
+		   const struct mk_vocab *v, int latent, uint64_t *s)
 {
 	uint64_t n = t->ne1 ? t->ne1 : 1;
 
 	switch (t->kind) {
 	case MK_K_NORM:
-		for (uint64_t i = 0; i < t->ne0; i++)
-			mk_f32(b, 1.0f + 0.25f * mk_unif(s));
+		/*
+		 * The head is the embedding: a token's logit would carry its
+		 * own |e|^2 and every token would predict itself.  Signs
+		 * mixed in the final norm cancel that term on average.
+		 */
+		for (uint64_t i = 0; i < t->ne0; i++) {
+			float g = 1.0f + 0.25f * mk_unif(s);
+
+			if (!strcmp(t->name, "output_norm.weight") &&
+			    (mk_mix(s) & 1))
+				g = -g;
+			mk_f32(b, g);
+		}
 		break;
 	case MK_K_EMBD:
 	case MK_K_HEAD:
@@ -629,7 +695,7 @@ static int mk_data(FILE *fp, struct mk_buf *b, const struct mk_tensor *t,
 		}
 		break;
 	default:
-		return mk_matrix(b, t->type, n, t->ne0, s);
+		return mk_matrix(b, t->type, latent, n, t->ne0, s);
 	}
 	return b->oom ? -ENOMEM : 0;
 }
@@ -638,29 +704,51 @@ static int mk_data(FILE *fp, struct mk_buf *b, const struct mk_tensor *t,
 /* the file                                                            */
 /* ------------------------------------------------------------------ */
 
+static void mk_kv_arch_u32(struct mk_buf *b, uint64_t *n, const char *arch,
+			   const char *k, uint32_t v)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "%s.%s", arch, k);
+	mk_kv_u32(b, n, key, v);
+}
+
+static void mk_kv_arch_f32(struct mk_buf *b, uint64_t *n, const char *arch,
+			   const char *k, float v)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "%s.%s", arch, k);
+	mk_kv_f32(b, n, key, v);
+}
+
+/* Only keys llama.cpp knows, but for the activation of MK_ARCH_UNTIED. */
 static void mk_meta(struct mk_buf *b, uint64_t *nkv,
 		    const struct mk_preset *p, const struct mk_opts *o,
 		    const struct mk_vocab *v, int tok, int relu2)
 {
 	uint32_t hd = p->n_embd / p->n_head;
+	const char *arch = mk_arch(relu2, o->untied);
 
-	mk_kv_str(b, nkv, "general.architecture", "bitnet");
+	mk_kv_str(b, nkv, "general.architecture", arch);
 	mk_kv_str(b, nkv, "general.name", p->name);
 	mk_kv_u32(b, nkv, "general.alignment", MK_ALIGN);
 	mk_kv_u32(b, nkv, "general.quantization_version", 2);
-	mk_kv_u32(b, nkv, "bitnet.context_length", p->n_ctx);
-	mk_kv_u32(b, nkv, "bitnet.embedding_length", p->n_embd);
-	mk_kv_u32(b, nkv, "bitnet.block_count", p->n_layer);
-	mk_kv_u32(b, nkv, "bitnet.feed_forward_length", p->n_ff);
-	mk_kv_u32(b, nkv, "bitnet.attention.head_count", p->n_head);
-	mk_kv_u32(b, nkv, "bitnet.attention.head_count_kv", p->n_head_kv);
-	mk_kv_f32(b, nkv, "bitnet.rope.freq_base", p->rope_theta);
-	mk_kv_u32(b, nkv, "bitnet.rope.dimension_count", hd);
-	mk_kv_f32(b, nkv, "bitnet.attention.layer_norm_rms_epsilon",
-		  p->rms_eps);
-	mk_kv_u32(b, nkv, "bitnet.vocab_size", p->n_vocab);
-	mk_kv_str(b, nkv, "llmaccel.ffn_activation", relu2 ? "relu2" : "silu");
-	mk_kv_u32(b, nkv, "llmaccel.mkmodel.seed_lo", (uint32_t)o->seed);
+	mk_kv_u32(b, nkv, "general.file_type", mk_file_type(o->wtype));
+	mk_kv_arch_u32(b, nkv, arch, "context_length", p->n_ctx);
+	mk_kv_arch_u32(b, nkv, arch, "embedding_length", p->n_embd);
+	mk_kv_arch_u32(b, nkv, arch, "block_count", p->n_layer);
+	mk_kv_arch_u32(b, nkv, arch, "feed_forward_length", p->n_ff);
+	mk_kv_arch_u32(b, nkv, arch, "attention.head_count", p->n_head);
+	mk_kv_arch_u32(b, nkv, arch, "attention.head_count_kv", p->n_head_kv);
+	mk_kv_arch_f32(b, nkv, arch, "rope.freq_base", p->rope_theta);
+	mk_kv_arch_u32(b, nkv, arch, "rope.dimension_count", hd);
+	mk_kv_arch_f32(b, nkv, arch, "attention.layer_norm_rms_epsilon",
+		       p->rms_eps);
+	mk_kv_arch_u32(b, nkv, arch, "vocab_size", p->n_vocab);
+	if (o->untied)
+		mk_kv_str(b, nkv, "llmaccel.ffn_activation",
+			  relu2 ? "relu2" : "silu");
 	mk_kv_str(b, nkv, "tokenizer.ggml.model", tok == MK_SPM ? "llama" :
 		  "gpt2");
 	mk_kv_str(b, nkv, "tokenizer.ggml.pre", tok == MK_SPM ? "default" :
@@ -741,7 +829,7 @@ static int mk_write_model(FILE *fp, const struct mk_opts *o)
 	int tok, relu2, e;
 
 	memset(&v, 0, sizeof(v));
-	if (!p)
+	if (!p || (o->latent && o->wtype != MK_F16))
 		return -EINVAL;
 	tok = o->tok >= 0 ? o->tok : p->tok;
 	relu2 = o->act >= 0 ? o->act : p->relu2;
@@ -753,7 +841,7 @@ static int mk_write_model(FILE *fp, const struct mk_opts *o)
 		e = -ENOMEM;
 		goto out;
 	}
-	nt = mk_tensor_list(p, o->wtype, p->tied && !o->untied, t);
+	nt = mk_tensor_list(p, o->wtype, !o->untied, t);
 	mk_meta(&kv, &nkv, p, o, &v, tok, relu2);
 	mk_u32(&head, 0x46554747u);
 	mk_u32(&head, 3);
@@ -778,7 +866,7 @@ static int mk_write_model(FILE *fp, const struct mk_opts *o)
 	for (uint32_t i = 0; !e && i < nt; i++) {
 		uint64_t s = o->seed * 0x100000001b3ull + i;
 
-		e = mk_data(fp, &data, &t[i], &v, &s);
+		e = mk_data(fp, &data, &t[i], &v, o->latent, &s);
 		/* tensors start aligned: pad after each to the next boundary */
 		for (uint64_t z = t[i].nbytes; !e && z % MK_ALIGN; z++)
 			mk_u8(&data, 0);
@@ -804,23 +892,27 @@ static void mk_usage(FILE *f)
 	fprintf(f,
 		"usage: llmaccel-mkmodel [--preset NAME] [--type TYPE] [--seed N]\n"
 		"                        [--tokenizer spm|bpe] [--act relu2|silu]\n"
-		"                        [--untied] [--quiet] --out FILE\n"
+		"                        [--untied] [--latent] [--quiet] --out FILE\n"
 		"Write a deterministic synthetic BitNet GGUF model.\n"
 		"  --preset NAME   tiny (default), bitnet-0.7b, bitnet-2b, micro\n"
 		"  --type TYPE     weight type of the linear layers: tq2_0 (default),\n"
-		"                  tq1_0, i2_s, f16\n"
+		"                  tq1_0, i2_s, f16 (values in {-d, 0, +d}, as llama.cpp's\n"
+		"                  converter writes them)\n"
 		"  --seed N        random seed (default 1)\n"
 		"  --tokenizer T   spm (\"llama\") or bpe (\"gpt2\"); default: the preset's\n"
 		"  --act A         FFN activation relu2 or silu; default: the preset's\n"
 		"  --out FILE      output file\n"
-		"  --untied        write output.weight even if the preset ties it\n"
+		"  --untied        write a separate output.weight; the file then has the\n"
+		"                  architecture llmaccel-bitnet, which only llmaccel reads\n"
+		"  --latent        with --type f16: latent master weights around the\n"
+		"                  ternary values (a loader ternarizes them with absmean)\n"
 		"  --quiet         no progress on stderr\n"
 		"  --help          this text\n");
 }
 
 int main(int argc, char **argv)
 {
-	struct mk_opts o = { "tiny", NULL, MK_TQ2_0, -1, -1, 1, 0, 0 };
+	struct mk_opts o = { "tiny", NULL, MK_TQ2_0, -1, -1, 1, 0, 0, 0 };
 	FILE *fp;
 	int e;
 
@@ -835,6 +927,9 @@ int main(int argc, char **argv)
 			continue;
 		} else if (!strcmp(a, "--untied")) {
 			o.untied = 1;
+			continue;
+		} else if (!strcmp(a, "--latent")) {
+			o.latent = 1;
 			continue;
 		}
 		if (!val) {
@@ -898,6 +993,10 @@ int main(int argc, char **argv)
 			o.preset);
 		return 2;
 	}
+	if (o.latent && o.wtype != MK_F16) {
+		fprintf(stderr, "llmaccel-mkmodel: --latent needs --type f16\n");
+		return 2;
+	}
 	if (!o.out) {
 		fprintf(stderr, "llmaccel-mkmodel: --out FILE is required\n");
 		mk_usage(stderr);
@@ -918,8 +1017,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!o.quiet)
-		fprintf(stderr, "llmaccel-mkmodel: wrote %s (preset %s, seed %" PRIu64 ")\n",
-			o.out, o.preset, o.seed);
+		fprintf(stderr, "llmaccel-mkmodel: wrote %s (preset %s, seed %" PRIu64
+			", architecture %s%s)\n", o.out, o.preset, o.seed,
+			mk_arch(o.act >= 0 ? o.act : mk_preset_find(o.preset)->relu2,
+				o.untied),
+			o.untied ? ": llama.cpp and bitnet.cpp do not read it" : "");
 	return 0;
 }
 #endif

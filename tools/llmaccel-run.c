@@ -258,6 +258,11 @@ int main(int argc, char **argv)
 	}
 	t_load = tool_now_ns() - t0;
 	accel_model_info(m, &info);
+	/* even with -q: the file's weights are not the ones computed with */
+	if (info.absmean_matrices)
+		fprintf(stderr, PROG ": note: %u matrices held latent (not "
+			"ternary) float weights; the loader ternarized them with "
+			"absmean\n", info.absmean_matrices);
 	if (!o.quiet)
 		fprintf(stderr, PROG ": %s: %u layers, %u embd, %u heads (%u kv), "
 			"vocab %u, %s FFN; %.1f MB weights, %.1f MB KV cache "

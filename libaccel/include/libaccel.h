@@ -573,9 +573,12 @@ int accel_rope_table(float *table, uint32_t len, uint32_t head_dim,
 /* Model runner: BitNet b1.58 GGUF models on a device                  */
 /* ------------------------------------------------------------------ */
 /*
- * A llama.cpp "bitnet" GGUF file (ternary matrices as TQ1_0, TQ2_0, I2_S
- * or F32/F16/BF16 master weights, which are absmean-ternarized at load)
- * is converted once and uploaded to device buffers: the weights
+ * A BitNet GGUF file (architecture "bitnet", "bitnet-25", "bitnet-b1.58"
+ * or "llmaccel-bitnet"; docs/model-files.md) with ternary matrices as
+ * TQ1_0, TQ2_0, I2_S or F32/F16/BF16 (already ternary, {-d, 0, +d}, as
+ * llama.cpp's converter writes them: taken as they are; latent weights:
+ * absmean-ternarized at load and counted in absmean_matrices) is
+ * converted once and uploaded to device buffers: the weights
  * (read-only), the fp16 KV cache of max_ctx positions and the
  * activations.  A session then runs with ONE submission per prompt
  * (prefill: every prompt token, then the next token sampled on the
@@ -624,7 +627,7 @@ int accel_model_load(accel_device *dev, const char *path,
 void accel_model_free(accel_model *m);
 
 struct accel_model_info {
-	char arch[32];		/* general.architecture ("bitnet") */
+	char arch[32];		/* general.architecture ("bitnet", ...) */
 	char name[64];		/* general.name, "" if absent */
 	uint32_t n_layer, n_embd, n_ff;
 	uint32_t n_head, n_head_kv, head_dim;
@@ -643,6 +646,12 @@ struct accel_model_info {
 	/* The decode step's command buffer (both 0 before a session). */
 	uint32_t decode_commands;	/* commands */
 	uint32_t decode_cmdbuf_bytes;	/* encoded bytes */
+	/*
+	 * Matrices the loader ternarized with absmean itself: float weights
+	 * that were latent (not {-d, 0, +d}), or ACCEL_MODEL_REQUANTIZE'd
+	 * blocks.  0 when the file's ternary weights were taken as stored.
+	 */
+	uint32_t absmean_matrices;
 };
 int accel_model_info(const accel_model *m, struct accel_model_info *info);
 

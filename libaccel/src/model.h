@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A BitNet model description in host memory: the hyper-parameters of a
- * llama.cpp "bitnet"-architecture GGUF and its tensors converted to the
- * device formats.  Internal to libaccel; the model runner uploads these
+ * BitNet GGUF (architectures of docs/model-files.md) and its tensors
+ * converted to the device formats.  Internal to libaccel; the model runner uploads these
  * buffers into device BOs and builds the command buffers.
  *
  * Conversion rules (BitNet b1.58 semantics, hw-spec section 8):
@@ -19,7 +19,13 @@
  *                     weights in 32 bytes, weight j of a block in byte j % 32
  *                     at bits 6 - 2 * (j / 32); 0 = -1, 1 = 0, 2 = +1), gamma
  *                     = the fp32 scale stored after the codes.
- *      F32/F16/BF16   absmean (accel_ternary_quantize's exact rule).
+ *      F32/F16/BF16   already ternary (every element 0 or +-d, the non-zero
+ *                     magnitudes equal up to their fp16 rounding: what
+ *                     llama.cpp's BitNet converter writes): codes = signs,
+ *                     gamma = d (their common fp16 value if they differ).
+ *                     Else latent weights: absmean (accel_ternary_quantize's
+ *                     exact rule), flagged MDL_MAT_ABSMEAN and counted in
+ *                     n_absmean, so callers can say the loader quantized.
  *    An optional "<name>.scale" tensor (one element) multiplies gamma (fp32).
  *    A code that is not ternary (TQ2_0 / I2_S value 3) fails the load.
  *  - norm weights become fp32 vectors;
@@ -56,6 +62,10 @@ struct mdl_hparams {
 
 #define MDL_MAT_REQUANTIZED	(1u << 0)	/* absmean from dequantized */
 #define MDL_MAT_SCALED		(1u << 1)	/* a .scale tensor applied */
+#define MDL_MAT_ABSMEAN		(1u << 2)	/* latent float weights */
+
+/* The architecture of files with an untied head (docs/model-files.md). */
+#define MDL_ARCH_LLMACCEL	"llmaccel-bitnet"
 
 struct mdl_matrix {
 	uint32_t n, k;		/* output rows, inputs per row */
@@ -87,6 +97,7 @@ struct mdl_desc {
 	float *head_scale;	/* I8: [n_vocab] (QMM w_scale), else NULL */
 	struct mdl_layer *layers;
 	uint64_t host_bytes;	/* memory held by this description */
+	uint32_t n_absmean;	/* matrices ternarized with absmean here */
 };
 
 #define MDL_F_REQUANTIZE	(1u << 0)	/* see the TQ rule above */

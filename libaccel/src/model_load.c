@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * BitNet model loading: hyper-parameters and tensors of a llama.cpp
- * "bitnet" GGUF converted to the device formats in host memory (see
- * model.h for the conversion rules).
+ * BitNet model loading: hyper-parameters and tensors of a BitNet GGUF
+ * (llama.cpp "bitnet", bitnet.cpp "bitnet-25" / "bitnet-b1.58", our
+ * "llmaccel-bitnet"; docs/model-files.md) converted to the device formats
+ * in host memory (see model.h for the conversion rules).
  */
 #include <errno.h>
 #include <math.h>
@@ -25,7 +26,24 @@ static int ml_nomem(char *err, size_t errlen, const char *what)
 /* hyper-parameters                                                    */
 /* ------------------------------------------------------------------ */
 
-static const char *const ml_archs[] = { "bitnet", "bitnet-b1.58", "bitnet-25" };
+/*
+ * The architecture names the graph (docs/model-files.md): llama.cpp's
+ * "bitnet" is SiLU; bitnet.cpp's "bitnet-25" and "bitnet-b1.58" (the names
+ * Microsoft's relu^2 BitNet b1.58 files carry) are relu^2.  An untied
+ * output head has no place in any of them, so llmaccel-mkmodel --untied
+ * writes "llmaccel-bitnet", which names its activation in
+ * llmaccel.ffn_activation and which no other reader opens.
+ */
+static const struct {
+	const char *name;
+	int act;	/* LLA_ACT_*, or -1: llmaccel.ffn_activation decides */
+} ml_archs[] = {
+	{ "bitnet", LLA_ACT_SILU },
+	{ "bitnet-b1.58", LLA_ACT_RELU2 },
+	{ "bitnet-25", LLA_ACT_RELU2 },
+	{ MDL_ARCH_LLMACCEL, -1 },
+};
+#define ML_NARCHS (sizeof(ml_archs) / sizeof(ml_archs[0]))
 
 static int ml_u32(const struct gguf_file *f, const char *arch,
 		  const char *suffix, uint32_t *v, int required, char *err,
@@ -70,35 +88,68 @@ static void ml_copy_str(char *dst, size_t cap, struct gguf_str s)
 	dst[n] = 0;
 }
 
-static int ml_act(const struct gguf_file *f, const struct mdl_hparams *hp,
-		  const struct mdl_load_opts *o, uint8_t *act, char *err,
-		  size_t errlen)
+static const char *ml_act_name(int act)
+{
+	return act == LLA_ACT_RELU2 ? "relu2" : "silu";
+}
+
+/*
+ * An activation named by a key of the file: llmaccel.ffn_activation (ours)
+ * or <arch>.hidden_activation (read by recent llama.cpp for "bitnet").
+ * Neither may contradict the architecture: another reader would compute
+ * another model from the same file.  -ENOENT if the key is absent.
+ */
+static int ml_act_key(const struct gguf_file *f, const char *key, int arch_act,
+		      const char *arch, int *act, char *err, size_t errlen)
 {
 	struct gguf_str s = { NULL, 0 };
-	int e;
+	int e = gguf_get_str(f, key, &s, err, errlen), v;
 
+	if (e)
+		return e;
+	if (gguf_str_eq(s, "relu2"))
+		v = LLA_ACT_RELU2;
+	else if (gguf_str_eq(s, "silu") || gguf_str_eq(s, "swish") ||
+		 gguf_str_eq(s, "swiglu"))
+		v = LLA_ACT_SILU;
+	else
+		return gguf_fail(err, errlen,
+			       "%s must be \"relu2\" or \"silu\"", key);
+	if (arch_act >= 0 && v != arch_act)
+		return gguf_fail(err, errlen,
+			       "%s = %s contradicts architecture '%s', whose FFN is %s (llama.cpp's 'bitnet' is SiLU, bitnet.cpp's 'bitnet-25' and 'bitnet-b1.58' relu2: docs/model-files.md; llmaccel-mkmodel writes relu2 models as bitnet-25)",
+			       key, ml_act_name(v), arch, ml_act_name(arch_act));
+	*act = v;
+	return 0;
+}
+
+static int ml_act(const struct gguf_file *f, const struct mdl_hparams *hp,
+		  int arch_act, const struct mdl_load_opts *o, uint8_t *act,
+		  char *err, size_t errlen)
+{
+	char key[96];
+	int a = arch_act, e;
+
+	e = ml_act_key(f, "llmaccel.ffn_activation", arch_act, hp->arch, &a,
+		       err, errlen);
+	if (e == -ENOENT && arch_act < 0)
+		return gguf_fail(err, errlen,
+			       "architecture '%s' needs llmaccel.ffn_activation",
+			       hp->arch);
+	if (e && e != -ENOENT)
+		return e;
+	snprintf(key, sizeof(key), "%s.hidden_activation", hp->arch);
+	e = ml_act_key(f, key, a, hp->arch, &a, err, errlen);
+	if (e && e != -ENOENT)
+		return e;
 	if (o && o->ffn_act >= 0) {
 		if (o->ffn_act != LLA_ACT_RELU2 && o->ffn_act != LLA_ACT_SILU)
 			return gguf_fail(err, errlen,
 				       "ffn activation %d is not relu2 or silu",
 				       o->ffn_act);
-		*act = (uint8_t)o->ffn_act;
-		return 0;
+		a = o->ffn_act;
 	}
-	/* llama.cpp's "bitnet" graph uses SiLU; bitnet.cpp's b1.58 relu^2 */
-	*act = strcmp(hp->arch, "bitnet") ? LLA_ACT_RELU2 : LLA_ACT_SILU;
-	e = gguf_get_str(f, "llmaccel.ffn_activation", &s, err, errlen);
-	if (e == -ENOENT)
-		return 0;
-	if (e)
-		return e;
-	if (gguf_str_eq(s, "relu2"))
-		*act = LLA_ACT_RELU2;
-	else if (gguf_str_eq(s, "silu"))
-		*act = LLA_ACT_SILU;
-	else
-		return gguf_fail(err, errlen,
-			       "llmaccel.ffn_activation must be \"relu2\" or \"silu\"");
+	*act = (uint8_t)a;
 	return 0;
 }
 
@@ -149,16 +200,16 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 		return gguf_fail(err, errlen, "general.architecture is missing");
 	if (e)
 		return e;
-	for (ai = 0; ai < sizeof(ml_archs) / sizeof(ml_archs[0]); ai++)
-		if (gguf_str_eq(s, ml_archs[ai]))
+	for (ai = 0; ai < ML_NARCHS; ai++)
+		if (gguf_str_eq(s, ml_archs[ai].name))
 			break;
-	if (ai == sizeof(ml_archs) / sizeof(ml_archs[0])) {
+	if (ai == ML_NARCHS) {
 		ml_copy_str(hp->arch, sizeof(hp->arch), s);
 		return gguf_fail(err, errlen,
-			       "unsupported architecture '%s' (bitnet, bitnet-b1.58, bitnet-25)",
-			       hp->arch);
+			       "unsupported architecture '%s' (bitnet, bitnet-b1.58, bitnet-25, "
+			       MDL_ARCH_LLMACCEL ")", hp->arch);
 	}
-	snprintf(hp->arch, sizeof(hp->arch), "%s", ml_archs[ai]);
+	snprintf(hp->arch, sizeof(hp->arch), "%s", ml_archs[ai].name);
 	if (!gguf_get_str(f, "general.name", &s, NULL, 0))
 		ml_copy_str(hp->name, sizeof(hp->name), s);
 	e = ml_u32(f, hp->arch, "block_count", &hp->n_layer, 1, err, errlen);
@@ -232,7 +283,8 @@ MDL_API int mdl_read_hparams(const struct gguf_file *f,
 			      (uint32_t)te->ne[1];
 	e = ml_limits(hp, err, errlen);
 	if (!e)
-		e = ml_act(f, hp, o, &hp->ffn_act, err, errlen);
+		e = ml_act(f, hp, ml_archs[ai].act, o, &hp->ffn_act, err,
+			   errlen);
 	if (e)
 		return e;
 	/* each layer has at least 11 tensors: bounds allocations by the file */
@@ -544,6 +596,43 @@ out:
 	return e;
 }
 
+/*
+ * Is @w already ternary, i.e. every element 0 or +-d?  That is what
+ * llama.cpp's BitNet converter writes as F16 (codes times d = mean |W| of
+ * the latent weights).  absmean again would give d times the share of
+ * non-zero weights and shrink every projection, so such a matrix keeps
+ * its codes and its d.  The magnitudes may differ by the rounding of d to
+ * fp16 (a converter that computed d in another precision): d is then
+ * their common fp16 value, the one a TQ2_0 copy of the matrix stores.
+ */
+static int ml_ternary_floats(const float *w, uint64_t n, int8_t *codes,
+			     float *gamma)
+{
+	float ref = 0;
+	uint16_t h = 0;
+	int exact = 1;
+
+	for (uint64_t i = 0; i < n; i++) {
+		float a = fabsf(w[i]);
+
+		if (a == 0)
+			continue;
+		if (ref == 0) {
+			ref = a;
+			h = lla_f32_to_f16(a);
+		} else if (a != ref) {
+			if (lla_f32_to_f16(a) != h)
+				return 0;
+			exact = 0;
+		}
+	}
+	for (uint64_t i = 0; i < n; i++)
+		codes[i] = (int8_t)(w[i] > 0 ? 1 : w[i] < 0 ? -1 : 0);
+	/* all zero: any scale gives the same zero outputs */
+	*gamma = ref == 0 ? 1.0f : exact ? ref : lla_f16_to_f32(h);
+	return 1;
+}
+
 static int ml_float_codes(struct ml_ctx *c, const struct gguf_tensor *t,
 			  const char *name, int8_t *codes,
 			  struct mdl_matrix *mx)
@@ -554,12 +643,13 @@ static int ml_float_codes(struct ml_ctx *c, const struct gguf_tensor *t,
 	if (!w)
 		return ml_nomem(c->err, c->errlen, name);
 	e = ml_floats(c, t, name, 0, t->n_elements, w);
-	if (!e) {
+	if (!e && !ml_ternary_floats(w, t->n_elements, codes, &mx->gamma)) {
 		e = accel_ternary_quantize(w, mx->n, mx->k, 0, codes,
 					   &mx->gamma);
 		if (e)
 			gguf_fail(c->err, c->errlen, "tensor %s: %s", name,
 				accel_last_error());
+		mx->flags |= MDL_MAT_ABSMEAN;
 	}
 	free(w);
 	return e;
@@ -635,6 +725,8 @@ static int ml_matrix(struct ml_ctx *c, const char *base, uint32_t n,
 			    name, gguf_type_name(t->type));
 	}
 	if (!e) {
+		if (mx->flags & (MDL_MAT_ABSMEAN | MDL_MAT_REQUANTIZED))
+			c->m->n_absmean++;
 		for (uint32_t r = 0; r < n; r++)
 			lla_pack_row(wfmt, codes + (size_t)r * k, k,
 				    mx->rows + (size_t)r * mx->row_bytes);

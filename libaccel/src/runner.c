@@ -81,6 +81,7 @@ struct accel_model {
 	uint32_t max_ctx, batch, qd, kvd;
 	uint8_t wfmt, head_wfmt, embd_dtype;
 	int head_shared;	/* the head reads the embedding rows */
+	uint32_t n_absmean;	/* matrices the loader ternarized itself */
 	float eps, attn_scale;
 	struct tokenizer *tok;
 
@@ -264,6 +265,7 @@ RUN_API int accel_model_create(accel_device *dev, const struct mdl_desc *d,
 	R->wfmt = d->layers[0].wq.wfmt;
 	R->head_wfmt = d->head_wfmt;
 	R->embd_dtype = d->embd_dtype;
+	R->n_absmean = d->n_absmean;
 	R->eps = d->hp.rms_eps;
 	R->attn_scale = 1.0f / sqrtf((float)d->hp.head_dim);
 	R->head_shared = d->head_tied && d->embd_dtype == LLA_DTYPE_F16 &&
@@ -406,6 +408,7 @@ int accel_model_info(const accel_model *R,
 	info->act_bytes = R->abytes;
 	info->decode_commands = accel_cmdbuf_count(R->decode_cb);
 	info->decode_cmdbuf_bytes = accel_cmdbuf_bytes(R->decode_cb);
+	info->absmean_matrices = R->n_absmean;
 	return 0;
 }
 

@@ -65,7 +65,7 @@ static uint64_t rnd(void)
 
 static int make_seed(struct seed *s, uint32_t wtype, int tok)
 {
-	struct mk_opts o = { "micro", NULL, wtype, tok, -1, 11, 1, 0 };
+	struct mk_opts o = { "micro", NULL, wtype, tok, -1, 11, 1, 0, 0 };
 	struct gguf_file *f = NULL;
 	char *buf = NULL;
 	size_t len = 0;

@@ -36,10 +36,25 @@ static char err[512];
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
 
+static uint8_t *write_model_opts(const struct mk_opts *o, size_t *len)
+{
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, len);
+
+	if (!fp || mk_write_model(fp, o)) {
+		if (fp)
+			fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	fclose(fp);
+	return (uint8_t *)buf;
+}
+
 static uint8_t *write_model(const char *preset, uint32_t wtype, int tok,
 			    uint64_t seed, size_t *len)
 {
-	struct mk_opts o = { preset, NULL, wtype, tok, -1, seed, 1, 0 };
+	struct mk_opts o = { preset, NULL, wtype, tok, -1, seed, 1, 0, 0 };
 	char *buf = NULL;
 	FILE *fp = open_memstream(&buf, len);
 
@@ -212,6 +227,23 @@ static void ref_absmean(const struct gguf_tensor *t, int8_t *codes, float *g)
 	}
 }
 
+/*
+ * An F16 matrix written as llama.cpp's converter does: every value 0 or
+ * +-d, so the codes are the signs and gamma is |d| (by hand, from the bits).
+ */
+static void ref_f16_ternary(const struct gguf_tensor *t, int8_t *codes,
+			    float *g)
+{
+	*g = 0;
+	for (uint64_t i = 0; i < t->n_elements; i++) {
+		float v = h2f(t->data + 2 * i);
+
+		codes[i] = (int8_t)(v > 0 ? 1 : v < 0 ? -1 : 0);
+		if (v != 0)
+			*g = fabsf(v);
+	}
+}
+
 /* The generator's own codes and gamma for tensor index @ti. */
 static void gen_codes(uint64_t seed, uint32_t ti, uint64_t nel, int8_t *c,
 		      float *g)
@@ -274,33 +306,37 @@ static void check_metadata(const struct gguf_file *f, int bpe)
 	tap_ok(f->version == 3 && f->alignment == 32 && f->n_tensors == 24,
 	       "header: version %u, alignment %u, %llu tensors", f->version,
 	       f->alignment, (unsigned long long)f->n_tensors);
+	/* tiny is relu^2: bitnet.cpp's architecture of relu^2 files */
 	ok = !gguf_get_str(f, "general.architecture", &s, err, sizeof(err)) &&
-	     gguf_str_eq(s, "bitnet") &&
+	     gguf_str_eq(s, "bitnet-25") &&
 	     !gguf_get_str(f, "general.name", &s, err, sizeof(err)) &&
 	     gguf_str_eq(s, "tiny");
-	tap_ok(ok, "general.architecture = bitnet, general.name = tiny");
-	ok = !gguf_get_u32(f, "bitnet.block_count", &u, err, sizeof(err)) &&
+	tap_ok(ok, "general.architecture = bitnet-25, general.name = tiny");
+	ok = !gguf_get_u32(f, "bitnet-25.block_count", &u, err, sizeof(err)) &&
 	     u == 2 &&
-	     !gguf_get_u32(f, "bitnet.embedding_length", &u, err, sizeof(err)) &&
+	     !gguf_get_u32(f, "bitnet-25.embedding_length", &u, err, sizeof(err)) &&
 	     u == 256 &&
-	     !gguf_get_u32(f, "bitnet.feed_forward_length", &u, err, sizeof(err)) &&
-	     u == 512 &&
-	     !gguf_get_u32(f, "bitnet.attention.head_count", &u, err, sizeof(err)) &&
-	     u == 4 &&
-	     !gguf_get_u32(f, "bitnet.attention.head_count_kv", &u, err,
+	     !gguf_get_u32(f, "bitnet-25.feed_forward_length", &u, err,
+			   sizeof(err)) && u == 512 &&
+	     !gguf_get_u32(f, "bitnet-25.attention.head_count", &u, err,
+			   sizeof(err)) && u == 4 &&
+	     !gguf_get_u32(f, "bitnet-25.attention.head_count_kv", &u, err,
 			   sizeof(err)) && u == 2 &&
-	     !gguf_get_u32(f, "bitnet.context_length", &u, err, sizeof(err)) &&
+	     !gguf_get_u32(f, "bitnet-25.context_length", &u, err, sizeof(err)) &&
 	     u == 256 &&
-	     !gguf_get_u32(f, "bitnet.vocab_size", &u, err, sizeof(err)) &&
+	     !gguf_get_u32(f, "bitnet-25.vocab_size", &u, err, sizeof(err)) &&
 	     u == 400 &&
-	     !gguf_get_u32(f, "bitnet.rope.dimension_count", &u, err,
+	     !gguf_get_u32(f, "bitnet-25.rope.dimension_count", &u, err,
 			   sizeof(err)) && u == 64;
-	tap_ok(ok, "bitnet.* integer hyper-parameters");
-	ok = !gguf_get_f32(f, "bitnet.rope.freq_base", &x, err, sizeof(err)) &&
+	tap_ok(ok, "bitnet-25.* integer hyper-parameters");
+	ok = !gguf_get_f32(f, "bitnet-25.rope.freq_base", &x, err, sizeof(err)) &&
 	     x == 10000.0f &&
-	     !gguf_get_f32(f, "bitnet.attention.layer_norm_rms_epsilon", &x,
+	     !gguf_get_f32(f, "bitnet-25.attention.layer_norm_rms_epsilon", &x,
 			   err, sizeof(err)) && x == 1e-5f;
-	tap_ok(ok, "bitnet.rope.freq_base and rms epsilon");
+	tap_ok(ok, "bitnet-25.rope.freq_base and rms epsilon");
+	tap_ok(gguf_get_str(f, "llmaccel.ffn_activation", &s, err,
+			    sizeof(err)) == -ENOENT,
+	       "no llmaccel.ffn_activation: the architecture names the activation");
 	ok = !gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_T_STRING, &kv, err,
 			   sizeof(err)) && kv->n == 400;
 	if (ok && !bpe)
@@ -363,8 +399,9 @@ static void check_tensor_infos(const struct gguf_file *f, uint32_t wtype)
 
 static void check_conversion(const struct gguf_file *f,
 			     const struct mdl_desc *m, uint32_t wtype,
-			     uint8_t wfmt, uint64_t seed)
+			     int latent, uint8_t wfmt, uint64_t seed)
 {
+	int flags_ok = 1;
 	int gen_ok = 1, dec_ok = 1, rows_ok = 1, gamma_ok = 1;
 	char name[64];
 
@@ -384,8 +421,12 @@ static void check_conversion(const struct gguf_file *f,
 			ref = malloc(nel);
 			dev = malloc(nel);
 			gen_codes(seed, tensor_index(f, name), nel, gen, &gg);
-			if (wtype == MK_F16) {
+			if (latent) {
 				ref_absmean(t, ref, &rg);
+			} else if (wtype == MK_F16) {
+				ref_f16_ternary(t, ref, &rg);
+				if (memcmp(gen, ref, nel) || rg != gg)
+					gen_ok = 0;
 			} else {
 				ref_decode(t, ref, &rg);
 				if (memcmp(gen, ref, nel) || rg != gg)
@@ -397,6 +438,8 @@ static void check_conversion(const struct gguf_file *f,
 					       mx->k, dev + (size_t)r * mx->k);
 			if (memcmp(dev, ref, nel))
 				rows_ok = 0;
+			if (!!(mx->flags & MDL_MAT_ABSMEAN) != latent)
+				flags_ok = 0;
 			if (mx->gamma != rg || mx->wfmt != wfmt ||
 			    mx->n != t->ne[1] || mx->k != t->ne[0] ||
 			    mx->row_bytes != lla_wfmt_row_bytes(wfmt, mx->k))
@@ -415,7 +458,7 @@ static void check_conversion(const struct gguf_file *f,
 			free(ref);
 			free(dev);
 		}
-	if (wtype != MK_F16)
+	if (!latent)
 		tap_ok(gen_ok, "%s: independent decode == generator's codes and scale",
 		       gguf_type_name(wtype));
 	if (wtype != MK_F16)
@@ -425,6 +468,9 @@ static void check_conversion(const struct gguf_file *f,
 	       gguf_type_name(wtype), wfmt == LLA_WFMT_T2 ? "T2" : "T5");
 	tap_ok(gamma_ok, "%s: gamma, shape and row bytes of every matrix",
 	       gguf_type_name(wtype));
+	tap_ok(flags_ok && m->n_absmean == (latent ? 14u : 0u),
+	       "%s%s: the loader says it ternarized %u matrices with absmean",
+	       gguf_type_name(wtype), latent ? " latent" : "", m->n_absmean);
 }
 
 static void check_vectors(const struct gguf_file *f, const struct mdl_desc *m)
@@ -449,23 +495,27 @@ static void check_vectors(const struct gguf_file *f, const struct mdl_desc *m)
 	       m->hp.n_head == 4 && m->hp.n_head_kv == 2 &&
 	       m->hp.head_dim == 64 && m->hp.n_vocab == 400 &&
 	       m->hp.n_ctx_train == 256 && m->hp.rope_theta == 10000.0f &&
-	       m->hp.ffn_act == LLA_ACT_RELU2 && !strcmp(m->hp.arch, "bitnet"),
+	       m->hp.ffn_act == LLA_ACT_RELU2 && !strcmp(m->hp.arch, "bitnet-25"),
 	       "hyper-parameters");
 }
 
-static void test_mkmodel_file(uint32_t wtype, int tok, uint8_t wfmt)
+static void test_mkmodel_file(uint32_t wtype, int latent, int tok,
+			      uint8_t wfmt)
 {
 	struct mdl_load_opts o = { wfmt, -1, 0, on_progress, NULL };
 	struct prog pr = { 0, 0, 0, 1 };
 	struct gguf_file *f = NULL;
 	struct mdl_desc *m = NULL;
 	uint64_t seed = 7 + wtype;
+	struct mk_opts mo = { "tiny", NULL, wtype, tok, -1, seed, 1, 0, latent };
 	size_t len = 0;
-	uint8_t *buf = write_model("tiny", wtype, tok, seed, &len);
+	uint8_t *buf = write_model_opts(&mo, &len);
+	uint32_t ft = 0;
 	int e;
 
-	tap_diag("tiny, %s, %s tokenizer, %s rows, %zu bytes",
-		 gguf_type_name(wtype), tok == MK_BPE ? "bpe" : "spm",
+	tap_diag("tiny, %s%s, %s tokenizer, %s rows, %zu bytes",
+		 gguf_type_name(wtype), latent ? " latent" : "",
+		 tok == MK_BPE ? "bpe" : "spm",
 		 wfmt == LLA_WFMT_T2 ? "T2" : "T5", len);
 	e = buf ? gguf_parse(buf, len, &f, err, sizeof(err)) : -1;
 	if (!tap_ok(!e, "mkmodel output parses (%s)", err)) {
@@ -474,10 +524,15 @@ static void test_mkmodel_file(uint32_t wtype, int tok, uint8_t wfmt)
 	}
 	check_metadata(f, tok == MK_BPE);
 	check_tensor_infos(f, wtype);
+	/* llama.cpp's LLAMA_FTYPE; I2_S: bitnet.cpp's MOSTLY_I2_S (40) */
+	tap_ok(!gguf_get_u32(f, "general.file_type", &ft, err, sizeof(err)) &&
+	       ft == (wtype == MK_TQ2_0 ? 37u : wtype == MK_TQ1_0 ? 36u :
+		      wtype == MK_I2_S ? 40u : 1u),
+	       "general.file_type %u for %s", ft, gguf_type_name(wtype));
 	o.progress_ud = &pr;
 	e = mdl_load(f, &o, &m, err, sizeof(err));
 	if (tap_ok(!e, "model loads (%s)", err)) {
-		check_conversion(f, m, wtype, wfmt, seed);
+		check_conversion(f, m, wtype, latent, wfmt, seed);
 		check_vectors(f, m);
 		tap_ok(pr.calls >= 24 && pr.monotonic && pr.last == pr.total &&
 		       pr.total > 0, "progress: %llu calls, monotonic, ends at total",
@@ -897,12 +952,12 @@ static void test_model_errors(void)
 	expect_load_fail(p, len, 0, "tensor blk.1.ffn_up.weight is missing",
 			 "missing tensor");
 	memcpy(p, base, len);
-	patch(p, len, "bitnet.block_count", "bitnet.block_cnunt");
-	expect_load_fail(p, len, 0, "'bitnet.block_count' is missing",
+	patch(p, len, "bitnet-25.block_count", "bitnet-25.block_cnunt");
+	expect_load_fail(p, len, 0, "'bitnet-25.block_count' is missing",
 			 "missing hyper-parameter");
 	memcpy(p, base, len);
-	patch_n(p, len, "\x06\0\0\0\0\0\0\0bitnet", "\x06\0\0\0\0\0\0\0llama!", 14);
-	expect_load_fail(p, len, 0, "unsupported architecture 'llama!'",
+	patch_n(p, len, "\x09\0\0\0\0\0\0\0bitnet-25", "\x09\0\0\0\0\0\0\0llama!!!!", 17);
+	expect_load_fail(p, len, 0, "unsupported architecture 'llama!!!!'",
 			 "other architecture");
 
 	/* tensor-level patches need the parsed positions */
@@ -1091,7 +1146,8 @@ static void test_scale_tensor(uint64_t n)
 /* A separate output head (mkmodel --untied). */
 static void test_untied(void)
 {
-	struct mk_opts mo = { "tiny", NULL, MK_TQ2_0, MK_SPM, 0, 4, 1, 1 };
+	struct mk_opts mo = { "tiny", NULL, MK_TQ2_0, MK_SPM, 0, 4, 1, 1, 0 };
+	struct gguf_str s = { NULL, 0 };
 	const struct gguf_tensor *out, *emb;
 	struct gguf_file *f = NULL;
 	struct mdl_desc *m = NULL;
@@ -1109,6 +1165,14 @@ static void test_untied(void)
 		   err)) {
 		out = gguf_find_tensor(f, "output.weight");
 		emb = gguf_find_tensor(f, "token_embd.weight");
+		tap_ok(!gguf_get_str(f, "general.architecture", &s, err,
+				     sizeof(err)) &&
+		       gguf_str_eq(s, MDL_ARCH_LLMACCEL) &&
+		       !strcmp(m->hp.arch, MDL_ARCH_LLMACCEL) &&
+		       !gguf_get_str(f, "llmaccel.ffn_activation", &s, err,
+				     sizeof(err)) && gguf_str_eq(s, "silu"),
+		       "an untied head is written under " MDL_ARCH_LLMACCEL
+		       ", its activation in llmaccel.ffn_activation");
 		tap_ok(out && f->n_tensors == 25 && !m->head_tied &&
 		       !m->head_shared && m->head != m->tok_embd &&
 		       !memcmp(m->head, out->data, out->nbytes) &&
@@ -1121,7 +1185,508 @@ static void test_untied(void)
 	free(buf);
 }
 
-/* Options: T5 rows, int8 head, activation override. */
+/* ------------------------------------------------------------------ */
+/* llama.cpp's "bitnet" layout                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The KV keys of a llama.cpp "bitnet" file, with their GGUF types, as the
+ * llama.cpp loader knows them (LLM_KV_NAMES in src/llama-arch.cpp of
+ * ggml-org/llama.cpp; the loader requires block_count, context_length,
+ * embedding_length, feed_forward_length, attention.head_count, and
+ * llama_model_bitnet::load_arch_hparams in src/models/bitnet.cpp
+ * attention.layer_norm_rms_epsilon).  A file mkmodel writes for
+ * llama.cpp holds exactly these, nothing of ours.
+ */
+static const struct {
+	const char *key;
+	uint32_t type, arr;	/* GGUF_T_*; arr: element type of arrays */
+	int tok;		/* -1 any tokenizer, else MK_SPM / MK_BPE */
+} llama_keys[] = {
+	{ "general.architecture", GGUF_T_STRING, 0, -1 },
+	{ "general.name", GGUF_T_STRING, 0, -1 },
+	{ "general.alignment", GGUF_T_UINT32, 0, -1 },
+	{ "general.quantization_version", GGUF_T_UINT32, 0, -1 },
+	{ "general.file_type", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.context_length", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.embedding_length", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.block_count", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.feed_forward_length", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.attention.head_count", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.attention.head_count_kv", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.rope.freq_base", GGUF_T_FLOAT32, 0, -1 },
+	{ "bitnet.rope.dimension_count", GGUF_T_UINT32, 0, -1 },
+	{ "bitnet.attention.layer_norm_rms_epsilon", GGUF_T_FLOAT32, 0, -1 },
+	{ "bitnet.vocab_size", GGUF_T_UINT32, 0, -1 },
+	{ "tokenizer.ggml.model", GGUF_T_STRING, 0, -1 },
+	{ "tokenizer.ggml.pre", GGUF_T_STRING, 0, -1 },
+	{ "tokenizer.ggml.tokens", GGUF_T_ARRAY, GGUF_T_STRING, -1 },
+	{ "tokenizer.ggml.scores", GGUF_T_ARRAY, GGUF_T_FLOAT32, -1 },
+	{ "tokenizer.ggml.token_type", GGUF_T_ARRAY, GGUF_T_INT32, -1 },
+	{ "tokenizer.ggml.merges", GGUF_T_ARRAY, GGUF_T_STRING, MK_BPE },
+	{ "tokenizer.ggml.bos_token_id", GGUF_T_UINT32, 0, -1 },
+	{ "tokenizer.ggml.eos_token_id", GGUF_T_UINT32, 0, -1 },
+	{ "tokenizer.ggml.unknown_token_id", GGUF_T_UINT32, 0, MK_SPM },
+	{ "tokenizer.ggml.add_bos_token", GGUF_T_BOOL, 0, -1 },
+	{ "tokenizer.ggml.add_space_prefix", GGUF_T_BOOL, 0, MK_SPM },
+};
+#define N_LLAMA_KEYS (sizeof(llama_keys) / sizeof(llama_keys[0]))
+
+struct lt {
+	char name[64];
+	uint32_t nd;
+	uint64_t ne0, ne1;
+};
+
+/*
+ * The tensors of llama.cpp's "bitnet" (llama_model_bitnet::load_arch_tensors
+ * in src/models/bitnet.cpp of ggml-org/llama.cpp, the LLM_ARCH_BITNET list
+ * of src/llama-arch.cpp): token_embd {n_embd, n_vocab}, output_norm
+ * {n_embd}, per layer attn_norm and attn_sub_norm {n_embd}, attn_q
+ * {n_embd, n_embd}, attn_k and attn_v {n_embd, n_embd_gqa}, attn_output
+ * {n_embd, n_embd}, ffn_norm {n_embd}, ffn_sub_norm {n_ff}, ffn_gate and
+ * ffn_up {n_embd, n_ff}, ffn_down {n_ff, n_embd}; the ".scale" tensors are
+ * optional (mkmodel writes none).  No output tensor: the graph multiplies
+ * by tok_embd, and the loader refuses a file with more tensors ("wrong
+ * number of tensors").
+ */
+static uint32_t llama_tensors(uint32_t L, uint64_t e, uint64_t ff,
+			      uint64_t gqa, uint64_t nv, struct lt *t)
+{
+	uint32_t n = 0;
+
+#define LT(nd_, a, b, ...)						\
+	do {								\
+		snprintf(t[n].name, sizeof(t[n].name), __VA_ARGS__);	\
+		t[n].nd = nd_;						\
+		t[n].ne0 = a;						\
+		t[n].ne1 = b;						\
+		n++;							\
+	} while (0)
+	LT(2, e, nv, "token_embd.weight");
+	LT(1, e, 1, "output_norm.weight");
+	for (uint32_t i = 0; i < L; i++) {
+		LT(1, e, 1, "blk.%u.attn_norm.weight", i);
+		LT(1, e, 1, "blk.%u.attn_sub_norm.weight", i);
+		LT(2, e, e, "blk.%u.attn_q.weight", i);
+		LT(2, e, gqa, "blk.%u.attn_k.weight", i);
+		LT(2, e, gqa, "blk.%u.attn_v.weight", i);
+		LT(2, e, e, "blk.%u.attn_output.weight", i);
+		LT(1, e, 1, "blk.%u.ffn_norm.weight", i);
+		LT(1, ff, 1, "blk.%u.ffn_sub_norm.weight", i);
+		LT(2, e, ff, "blk.%u.ffn_gate.weight", i);
+		LT(2, ff, e, "blk.%u.ffn_down.weight", i);
+		LT(2, e, ff, "blk.%u.ffn_up.weight", i);
+	}
+#undef LT
+	return n;
+}
+
+/*
+ * Does the file of @f (its tensors given as @have, @nh entries) hold
+ * exactly llama.cpp's "bitnet" layout?  Reports one TAP line per aspect.
+ */
+static int check_llama_layout(const struct gguf_file *f, const struct lt *have,
+			      uint64_t nh, const char *what)
+{
+	uint32_t L = 0, e = 0, ff = 0, nhd = 0, nkv = 0, nv = 0, n;
+	const struct gguf_kv *kv;
+	struct gguf_str s = { NULL, 0 };
+	int tok, keys_ok = 1, shape_ok = 1, all = 1;
+	struct lt *want;
+
+	tap_ok(!gguf_get_str(f, "general.architecture", &s, err, sizeof(err)) &&
+	       gguf_str_eq(s, "bitnet"), "%s: general.architecture = bitnet",
+	       what);
+	tok = !gguf_get_str(f, "tokenizer.ggml.model", &s, err, sizeof(err)) &&
+	      gguf_str_eq(s, "gpt2") ? MK_BPE : MK_SPM;
+	n = 0;
+	for (size_t i = 0; i < N_LLAMA_KEYS; i++) {
+		if (llama_keys[i].tok >= 0 && llama_keys[i].tok != tok)
+			continue;
+		n++;
+		kv = gguf_find_kv(f, llama_keys[i].key);
+		if (!kv || kv->type != llama_keys[i].type ||
+		    (kv->type == GGUF_T_ARRAY &&
+		     kv->arr_type != llama_keys[i].arr)) {
+			tap_diag("%s: key %s missing or of another type", what,
+				 llama_keys[i].key);
+			keys_ok = 0;
+		}
+	}
+	if (f->n_kv != n) {
+		for (uint64_t i = 0; i < f->n_kv; i++) {
+			size_t k;
+
+			for (k = 0; k < N_LLAMA_KEYS; k++)
+				if (gguf_str_eq(f->kv[i].key, llama_keys[k].key))
+					break;
+			if (k == N_LLAMA_KEYS)
+				tap_diag("%s: key %.*s is not llama.cpp's", what,
+					 (int)f->kv[i].key.len, f->kv[i].key.p);
+		}
+		keys_ok = 0;
+	}
+	all &= tap_ok(keys_ok, "%s: exactly the %u KV keys of llama.cpp's bitnet "
+		      "layout (%s tokenizer), with their types", what, n,
+		      tok == MK_BPE ? "gpt2" : "llama");
+	gguf_get_u32(f, "bitnet.block_count", &L, err, sizeof(err));
+	gguf_get_u32(f, "bitnet.embedding_length", &e, err, sizeof(err));
+	gguf_get_u32(f, "bitnet.feed_forward_length", &ff, err, sizeof(err));
+	gguf_get_u32(f, "bitnet.attention.head_count", &nhd, err, sizeof(err));
+	gguf_get_u32(f, "bitnet.attention.head_count_kv", &nkv, err,
+		     sizeof(err));
+	gguf_get_u32(f, "bitnet.vocab_size", &nv, err, sizeof(err));
+	if (!L || !e || !ff || !nhd || !nkv || !nv || L > 64)
+		return tap_ok(0, "%s: hyper-parameters for the tensor list", what);
+	want = calloc(2 + 11ull * L, sizeof(*want));
+	n = llama_tensors(L, e, ff, (uint64_t)e / nhd * nkv, nv, want);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t j;
+
+		for (j = 0; j < nh; j++)
+			if (!strcmp(have[j].name, want[i].name))
+				break;
+		if (j == nh || have[j].nd != want[i].nd ||
+		    have[j].ne0 != want[i].ne0 || have[j].ne1 != want[i].ne1) {
+			tap_diag("%s: tensor %s missing or of another shape",
+				 what, want[i].name);
+			shape_ok = 0;
+		}
+	}
+	all &= tap_ok(shape_ok && nh == n, "%s: exactly the %u tensors of "
+		      "llama.cpp's bitnet layout (%llu in the file), no "
+		      "output.weight", what, n, (unsigned long long)nh);
+	free(want);
+	return all;
+}
+
+static struct lt *file_tensors(const struct gguf_file *f)
+{
+	struct lt *t = calloc(f->n_tensors + 1, sizeof(*t));
+
+	for (uint64_t i = 0; t && i < f->n_tensors; i++) {
+		const struct gguf_tensor *x = &f->tensors[i];
+
+		snprintf(t[i].name, sizeof(t[i].name), "%.*s", (int)x->name.len,
+			 x->name.p);
+		t[i].nd = x->n_dims;
+		t[i].ne0 = x->ne[0];
+		t[i].ne1 = x->n_dims > 1 ? x->ne[1] : 1;
+	}
+	return t;
+}
+
+/*
+ * mkmodel's SiLU presets (tied, as they all are) in every weight type:
+ * llama.cpp's layout.  bitnet-0.7b is checked without its 0.4 GB of data:
+ * its metadata in a file of no tensors, and mkmodel's tensor list.
+ */
+static void test_llama_layout(void)
+{
+	static const uint32_t types[] = { MK_TQ2_0, MK_TQ1_0, MK_I2_S, MK_F16 };
+	const char *presets[] = { "tiny", "micro" };
+
+	for (size_t pi = 0; pi < 2; pi++)
+		for (size_t ti = 0; ti < 4; ti++) {
+			struct mk_opts o = { presets[pi], NULL, types[ti],
+					     ti == 2 ? MK_BPE : -1, 0, 2, 1, 0, 0 };
+			struct gguf_file *f = NULL;
+			struct mdl_desc *m = NULL;
+			struct lt *t = NULL;
+			char what[64];
+			size_t len = 0;
+			uint8_t *buf = write_model_opts(&o, &len);
+			int e;
+
+			snprintf(what, sizeof(what), "%s --act silu --type %s%s",
+				 presets[pi], gguf_type_name(types[ti]),
+				 ti == 2 ? " --tokenizer bpe" : "");
+			e = buf ? gguf_parse(buf, len, &f, err, sizeof(err)) : -1;
+			if (!e)
+				t = file_tensors(f);
+			if (!tap_ok(!e && t, "%s: parses (%s)", what, err)) {
+				free(buf);
+				continue;
+			}
+			check_llama_layout(f, t, f->n_tensors, what);
+			e = mdl_load(f, NULL, &m, err, sizeof(err));
+			tap_ok(!e && m->hp.ffn_act == LLA_ACT_SILU && m->head_tied,
+			       "%s: loads as SiLU with the tied head (%s)", what,
+			       err);
+			mdl_free(m);
+			free(t);
+			gguf_close(f);
+			free(buf);
+		}
+	{
+		const struct mk_preset *p = mk_preset_find("bitnet-0.7b");
+		struct mk_opts o = { "bitnet-0.7b", NULL, MK_TQ2_0, -1, -1, 1, 1,
+				     0, 0 };
+		struct mk_buf kv = { 0 }, b = { 0 };
+		struct mk_tensor *mt = calloc(11ull * p->n_layer + 4, sizeof(*mt));
+		struct lt *t = calloc(11ull * p->n_layer + 4, sizeof(*t));
+		struct gguf_file *f = NULL;
+		struct mk_vocab v;
+		uint64_t nkv = 0;
+		uint32_t nt;
+		int e;
+
+		e = mk_vocab_build(&v, p->tok, p->n_vocab);
+		mk_meta(&kv, &nkv, p, &o, &v, p->tok, p->relu2);
+		mk_u32(&b, GGUF_MAGIC);
+		mk_u32(&b, 3);
+		mk_u64(&b, 0);
+		mk_u64(&b, nkv);
+		mk_put(&b, kv.p, kv.len);
+		if (!e)
+			e = gguf_parse(b.p, b.len, &f, err, sizeof(err));
+		nt = mk_tensor_list(p, o.wtype, !o.untied, mt);
+		for (uint32_t i = 0; i < nt; i++) {
+			snprintf(t[i].name, sizeof(t[i].name), "%s", mt[i].name);
+			t[i].nd = mt[i].ne1 ? 2 : 1;
+			t[i].ne0 = mt[i].ne0;
+			t[i].ne1 = mt[i].ne1 ? mt[i].ne1 : 1;
+		}
+		if (tap_ok(!e, "bitnet-0.7b: metadata parses (%s)", err))
+			check_llama_layout(f, t, nt, "bitnet-0.7b (SiLU preset)");
+		gguf_close(f);
+		mk_vocab_free(&v);
+		free(kv.p);
+		free(b.p);
+		free(mt);
+		free(t);
+	}
+}
+
+/* Bytes of one GGUF value of scalar type @t. */
+static size_t vsize(uint32_t t)
+{
+	static const size_t sz[] = { 1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8 };
+
+	return t < sizeof(sz) / sizeof(sz[0]) ? sz[t] : 0;
+}
+
+/*
+ * The file @p re-encoded under architecture @to: general.architecture and
+ * every "<arch>." key renamed (other names have other lengths, so the
+ * bytes cannot simply be patched), tensors as they are.  NULL on error.
+ */
+static uint8_t *rename_arch_kv(const uint8_t *p, size_t n, const char *to,
+			       const char *xk, const char *xv, size_t *len)
+{
+	struct gguf_file *f = NULL;
+	struct mk_buf b = { 0 };
+	struct gguf_str arch = { NULL, 0 };
+
+	if (gguf_parse(p, n, &f, err, sizeof(err)) ||
+	    gguf_get_str(f, "general.architecture", &arch, err, sizeof(err))) {
+		gguf_close(f);
+		return NULL;
+	}
+	mk_u32(&b, GGUF_MAGIC);
+	mk_u32(&b, 3);
+	mk_u64(&b, f->n_tensors);
+	mk_u64(&b, f->n_kv + (xk != NULL));
+	if (xk) {
+		char key[128];
+
+		snprintf(key, sizeof(key), "%s.%s", to, xk);
+		mk_kv_str(&b, &(uint64_t){ 0 }, key, xv);
+	}
+	for (uint64_t i = 0; i < f->n_kv; i++) {
+		const struct gguf_kv *kv = &f->kv[i];
+		struct gguf_str k = kv->key;
+
+		if (k.len > arch.len && !memcmp(k.p, arch.p, arch.len) &&
+		    k.p[arch.len] == '.') {
+			char key[128];
+
+			snprintf(key, sizeof(key), "%s%.*s", to,
+				 (int)(k.len - arch.len), k.p + arch.len);
+			mk_str(&b, key);
+		} else {
+			mk_strn(&b, k.p, k.len);
+		}
+		mk_u32(&b, kv->type);
+		if (kv->type == GGUF_T_STRING) {
+			if (gguf_str_eq(k, "general.architecture"))
+				mk_str(&b, to);
+			else
+				mk_strn(&b, kv->strs[0].p, kv->strs[0].len);
+		} else if (kv->type == GGUF_T_ARRAY) {
+			mk_u32(&b, kv->arr_type);
+			mk_u64(&b, kv->n);
+			for (uint64_t j = 0; kv->arr_type == GGUF_T_STRING &&
+			     j < kv->n; j++)
+				mk_strn(&b, kv->strs[j].p, kv->strs[j].len);
+			if (kv->arr_type != GGUF_T_STRING)
+				mk_put(&b, kv->data, kv->n * vsize(kv->arr_type));
+		} else {
+			mk_put(&b, kv->data, vsize(kv->type));
+		}
+	}
+	for (uint64_t i = 0; i < f->n_tensors; i++) {
+		const struct gguf_tensor *x = &f->tensors[i];
+
+		mk_strn(&b, x->name.p, x->name.len);
+		mk_u32(&b, x->n_dims);
+		for (uint32_t d = 0; d < x->n_dims; d++)
+			mk_u64(&b, x->ne[d]);
+		mk_u32(&b, x->type);
+		mk_u64(&b, x->offset);
+	}
+	while (b.len % f->alignment)
+		mk_u8(&b, 0);
+	mk_put(&b, p + f->data_offset, n - f->data_offset);
+	gguf_close(f);
+	*len = b.len;
+	if (b.oom)
+		free(b.p);
+	return b.oom ? NULL : b.p;
+}
+
+static uint8_t *rename_arch(const uint8_t *p, size_t n, const char *to,
+			    size_t *len)
+{
+	return rename_arch_kv(p, n, to, NULL, NULL, len);
+}
+
+/* Load @p and check its architecture and activation, or the failure. */
+static void arch_case(const uint8_t *p, size_t n, const char *arch, int act,
+		      const char *fail, const char *what)
+{
+	struct gguf_file *f = NULL;
+	struct mdl_desc *m = NULL;
+	int e = p ? gguf_parse(p, n, &f, err, sizeof(err)) : -1;
+
+	if (!e)
+		e = mdl_load(f, NULL, &m, err, sizeof(err));
+	if (fail)
+		tap_ok(e == -EINVAL && !m && strstr(err, fail),
+		       "%s: refused: '%s'", what, err);
+	else
+		tap_ok(!e && !strcmp(m->hp.arch, arch) && m->hp.ffn_act == act,
+		       "%s: architecture %s, %s FFN (%s)", what, arch,
+		       act == LLA_ACT_RELU2 ? "relu2" : "silu", err);
+	mdl_free(m);
+	gguf_close(f);
+}
+
+/*
+ * The architecture names the activation, for mkmodel and the loader:
+ * relu^2 files are "bitnet-25" (bitnet.cpp's "bitnet-b1.58" is the same
+ * graph), SiLU files "bitnet", untied heads "llmaccel-bitnet" with the
+ * activation in llmaccel.ffn_activation, which is refused wherever it
+ * contradicts the architecture; so is llama.cpp's <arch>.hidden_activation.
+ */
+static void test_arch_rules(void)
+{
+	struct mk_opts o = { "micro", NULL, MK_TQ2_0, -1, -1, 3, 1, 0, 0 };
+	size_t len = 0, l2 = 0;
+	uint8_t *buf = write_model_opts(&o, &len), *b2;
+
+	arch_case(buf, len, "bitnet-25", LLA_ACT_RELU2, NULL,
+		  "micro (relu2 preset)");
+	b2 = rename_arch(buf, len, "bitnet-b1.58", &l2);
+	arch_case(b2, l2, "bitnet-b1.58", LLA_ACT_RELU2, NULL,
+		  "the same file as bitnet-b1.58");
+	free(b2);
+	/* a relu^2 model under "bitnet" is what llama.cpp runs as SiLU */
+	b2 = rename_arch(buf, len, "bitnet", &l2);
+	arch_case(b2, l2, "bitnet", LLA_ACT_SILU, NULL,
+		  "the relu2 weights renamed bitnet (llama.cpp's SiLU graph)");
+	free(b2);
+	b2 = rename_arch_kv(buf, len, "bitnet", "hidden_activation", "silu", &l2);
+	arch_case(b2, l2, "bitnet", LLA_ACT_SILU, NULL,
+		  "bitnet with bitnet.hidden_activation = silu");
+	free(b2);
+	/* llama.cpp's table has no relu2: it would fall back to SiLU */
+	b2 = rename_arch_kv(buf, len, "bitnet", "hidden_activation", "relu2", &l2);
+	arch_case(b2, l2, NULL, 0, "bitnet.hidden_activation = relu2 contradicts",
+		  "bitnet with bitnet.hidden_activation = relu2");
+	free(b2);
+	b2 = rename_arch_kv(buf, len, "bitnet", "hidden_activation", "gelu", &l2);
+	arch_case(b2, l2, NULL, 0, "must be \"relu2\" or \"silu\"",
+		  "bitnet with bitnet.hidden_activation = gelu");
+	free(b2);
+	free(buf);
+
+	o.act = 1;
+	o.untied = 1;
+	buf = write_model_opts(&o, &len);
+	arch_case(buf, len, MDL_ARCH_LLMACCEL, LLA_ACT_RELU2, NULL,
+		  "micro --untied (relu2)");
+	b2 = rename_arch(buf, len, "bitnet", &l2);
+	arch_case(b2, l2, NULL, 0, "llmaccel.ffn_activation = relu2 contradicts "
+		  "architecture 'bitnet'",
+		  "bitnet with llmaccel.ffn_activation = relu2 (old mkmodel files)");
+	free(b2);
+	b2 = rename_arch(buf, len, "bitnet-b1.58", &l2);
+	arch_case(b2, l2, "bitnet-b1.58", LLA_ACT_RELU2, NULL,
+		  "bitnet-b1.58 with an agreeing llmaccel.ffn_activation");
+	free(b2);
+	patch(buf, len, "llmaccel.ffn_activation", "llmaccel.ffn_activatioX");
+	arch_case(buf, len, NULL, 0, "needs llmaccel.ffn_activation",
+		  MDL_ARCH_LLMACCEL " without its activation key");
+	free(buf);
+
+	o.act = 0;
+	buf = write_model_opts(&o, &len);
+	b2 = rename_arch(buf, len, "bitnet", &l2);
+	arch_case(b2, l2, "bitnet", LLA_ACT_SILU, NULL,
+		  "bitnet with an agreeing llmaccel.ffn_activation = silu");
+	free(b2);
+	b2 = rename_arch(buf, len, "bitnet-25", &l2);
+	arch_case(b2, l2, NULL, 0, "llmaccel.ffn_activation = silu contradicts "
+		  "architecture 'bitnet-25'", "bitnet-25 with silu");
+	free(b2);
+	free(buf);
+}
+
+/*
+ * Float matrices that are already ternary keep their codes and d; latent
+ * ones are ternarized with absmean.  The rule on raw fp32 values (F32 and
+ * BF16 files reach it as fp32 too).
+ */
+static void test_ternary_floats(void)
+{
+	const float d = 0.0371f, dh = lla_f16_to_f32(lla_f32_to_f16(d));
+	float w[512], g = 0;
+	int8_t c[512], want[512];
+	uint64_t s = 5;
+	int ok = 1;
+
+	for (int i = 0; i < 512; i++) {
+		want[i] = mk_code(&s);
+		w[i] = d * want[i];
+	}
+	ok = ml_ternary_floats(w, 512, c, &g) && g == d && !memcmp(c, want, 512);
+	tap_ok(ok, "fp32 values in {-d, 0, +d}: codes and d kept (d %g)", (double)g);
+	/* magnitudes that differ below fp16 precision: d is their fp16 value */
+	for (int i = 0; i < 512; i += 7)
+		if (w[i] != 0)
+			w[i] = nextafterf(w[i], 0);
+	ok = ml_ternary_floats(w, 512, c, &g) && g == dh && dh != d &&
+	     !memcmp(c, want, 512);
+	tap_ok(ok, "magnitudes equal up to fp16 rounding: ternary, d = %g "
+	       "(fp16 of %g)", (double)g, (double)d);
+	/* one magnitude off by more than fp16 rounding: latent */
+	for (int i = 0; i < 512; i++)
+		if (w[i] != 0) {
+			w[i] *= 1.01f;
+			break;
+		}
+	tap_ok(!ml_ternary_floats(w, 512, c, &g),
+	       "one magnitude 1%% off: latent, left to absmean");
+	memset(w, 0, sizeof(w));
+	ok = ml_ternary_floats(w, 512, c, &g) && g == 1.0f;
+	for (int i = 0; i < 512; i++)
+		ok = ok && c[i] == 0;
+	tap_ok(ok, "an all-zero matrix: codes 0");
+}
+
+/* Options: T5 rows, int8 head, activation override. *//* Options: T5 rows, int8 head, activation override. */
 static void test_options(void)
 {
 	struct mdl_load_opts o = { LLA_WFMT_T2, LLA_ACT_SILU, MDL_F_HEAD_I8,
@@ -1221,18 +1786,45 @@ static void test_pack(void)
 	tap_ok(ok, "lla_pack_row == the T2/T5 layout for 9 row lengths each");
 }
 
-int main(void)
+/*
+ * test_gguf --llama-layout FILE...: each file has exactly llama.cpp's
+ * "bitnet" layout (mk/run.mk runs it on the default model of make run).
+ */
+static int check_files(int argc, char **argv)
 {
+	for (int i = 2; i < argc; i++) {
+		struct gguf_file *f = NULL;
+		struct lt *t = NULL;
+		int e = gguf_open(argv[i], &f, err, sizeof(err));
+
+		if (!e)
+			t = file_tensors(f);
+		if (tap_ok(!e && t, "%s opens (%s)", argv[i], err))
+			check_llama_layout(f, t, f->n_tensors, argv[i]);
+		free(t);
+		gguf_close(f);
+	}
+	return tap_done();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && !strcmp(argv[1], "--llama-layout"))
+		return check_files(argc, argv);
 	test_pack();
-	test_mkmodel_file(MK_TQ2_0, MK_SPM, LLA_WFMT_T2);
-	test_mkmodel_file(MK_TQ1_0, MK_SPM, LLA_WFMT_T5);
-	test_mkmodel_file(MK_I2_S, MK_BPE, LLA_WFMT_T2);
-	test_mkmodel_file(MK_F16, MK_BPE, LLA_WFMT_T5);
+	test_mkmodel_file(MK_TQ2_0, 0, MK_SPM, LLA_WFMT_T2);
+	test_mkmodel_file(MK_TQ1_0, 0, MK_SPM, LLA_WFMT_T5);
+	test_mkmodel_file(MK_I2_S, 0, MK_BPE, LLA_WFMT_T2);
+	test_mkmodel_file(MK_F16, 0, MK_SPM, LLA_WFMT_T2);
+	test_mkmodel_file(MK_F16, 1, MK_BPE, LLA_WFMT_T5);
 	test_open_file();
 	test_value_types();
 	test_malformed();
 	test_model_errors();
 	test_options();
 	test_untied();
+	test_llama_layout();
+	test_arch_rules();
+	test_ternary_floats();
 	return tap_done();
 }

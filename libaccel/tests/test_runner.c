@@ -18,9 +18,13 @@
  *    prefill split into several passes of one submission, a second
  *    prompt in the same session, and the context limit (-ENOSPC); and
  *    with I2_S weights, an untied fp16 head and a hot sampler;
+ *  - one model written as TQ2_0, TQ1_0, I2_S and llama.cpp's ternary F16
+ *    (SiLU and relu^2): the same device matrices, and logits memcmp-equal
+ *    across the four on the device and in the CPU reference;
  *  - bad model files give a clean error;
- *  - quantization error: a model with fp16 master weights run on the
- *    device (absmean-ternarized at load) against a double-precision
+ *  - quantization error: a model with latent fp16 master weights (mkmodel
+ *    --latent) run on the device (absmean-ternarized at load, which
+ *    accel_model_info reports) against a double-precision
  *    forward pass with the unquantized weights; the figures are
  *    reported (diagnostics), only sanity is asserted.
  *
@@ -65,7 +69,7 @@
 static char err[512];
 
 static uint8_t *write_model(const char *preset, uint32_t wtype, uint64_t seed,
-			    int untied, size_t *len)
+			    int untied, int latent, size_t *len)
 {
 	struct mk_opts o;
 
@@ -77,6 +81,7 @@ static uint8_t *write_model(const char *preset, uint32_t wtype, uint64_t seed,
 	o.seed = seed;
 	o.quiet = 1;
 	o.untied = untied;
+	o.latent = latent;
 	char *buf = NULL;
 	FILE *fp;
 
@@ -111,7 +116,7 @@ static void unload(struct loaded *L)
 }
 
 static int load(accel_device *dev, uint32_t wtype, uint64_t seed, int untied,
-		const struct accel_model_opts *o, struct loaded *L)
+		int latent, const struct accel_model_opts *o, struct loaded *L)
 {
 	struct mdl_load_opts lo;
 	struct tokenizer *tok = NULL;
@@ -123,7 +128,7 @@ static int load(accel_device *dev, uint32_t wtype, uint64_t seed, int untied,
 	lo.ffn_act = -1;
 	lo.flags = o->flags;
 	memset(L, 0, sizeof(*L));
-	L->file = write_model("tiny", wtype, seed, untied, &L->len);
+	L->file = write_model("tiny", wtype, seed, untied, latent, &L->len);
 	if (!L->file)
 		return -ENOMEM;
 	e = gguf_parse(L->file, L->len, &L->f, err, sizeof(err));
@@ -314,6 +319,184 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* one model, four weight types                                        */
+/* ------------------------------------------------------------------ */
+
+static int same_matrix(const struct mdl_matrix *a, const struct mdl_matrix *b)
+{
+	return a->n == b->n && a->k == b->k && a->gamma == b->gamma &&
+	       a->row_bytes == b->row_bytes && a->flags == b->flags &&
+	       !memcmp(a->rows, b->rows, (size_t)a->n * a->row_bytes);
+}
+
+/*
+ * The same model (mkmodel: codes and d depend on the seed only) written as
+ * TQ2_0, TQ1_0, I2_S and as llama.cpp's ternary F16: the loader makes the
+ * same device matrices of all four, and the logits are memcmp-equal across
+ * the types, on the device and in the CPU reference, at the prefill and at
+ * every decode step.  The TQ2_0 / F16 agreement is also reported as the
+ * figures a tolerance comparison would give.
+ */
+static void same_model_types(accel_device *dev, int act)
+{
+	static const uint32_t types[] = { MK_TQ2_0, MK_TQ1_0, MK_I2_S, MK_F16 };
+	enum { NT = 4, STEPS = 24 };
+	struct accel_model_opts o = { 64, 0, LLA_WFMT_T2, 0, NULL, NULL };
+	struct accel_sampling s = { 0.0f, 0, 1.0f, 0 };
+	const char *prompt = "the quick brown fox";
+	const char *an = act ? "relu2" : "silu";
+	struct loaded L[NT];
+	float *dl[NT], *rl[NT];
+	uint32_t nv = 0, rows_ok = 1, n_ok = 0, dev_ok = 1, ref_ok = 1;
+	uint32_t devref_ok = 1, absmean = 0, top1 = 0;
+	double cmin = 1, dmax = 0;
+	int32_t ids[64];
+	size_t n = 0;
+
+	memset(L, 0, sizeof(L));
+	for (int t = 0; t < NT; t++) {
+		struct mk_opts mo;
+		struct mdl_load_opts lo = { LLA_WFMT_T2, -1, 0, NULL, NULL };
+		struct tokenizer *tok = NULL;
+		int e;
+
+		dl[t] = rl[t] = NULL;
+		memset(&mo, 0, sizeof(mo));
+		mo.preset = "tiny";
+		mo.wtype = types[t];
+		mo.tok = -1;
+		mo.act = act;
+		mo.seed = 11;
+		mo.quiet = 1;
+		{
+			char *buf = NULL;
+			FILE *fp = open_memstream(&buf, &L[t].len);
+
+			e = fp ? mk_write_model(fp, &mo) : -ENOMEM;
+			if (fp)
+				fclose(fp);
+			L[t].file = (uint8_t *)buf;
+		}
+		if (!e)
+			e = gguf_parse(L[t].file, L[t].len, &L[t].f, err,
+				       sizeof(err));
+		if (!e)
+			e = mdl_load(L[t].f, &lo, &L[t].d, err, sizeof(err));
+		if (!e)
+			e = tok_load(L[t].f, &tok, err, sizeof(err));
+		if (!e) {
+			e = accel_model_create(dev, L[t].d, tok, &o, &L[t].m);
+			if (e)
+				tok_free(tok);
+		}
+		if (!e)
+			e = cpu_ref_create(L[t].d, 64, &L[t].ref);
+		if (e) {
+			tap_diag("%s %s: %d %s", an, gguf_type_name(types[t]), e,
+				 err);
+			continue;
+		}
+		n_ok++;
+		nv = L[t].d->hp.n_vocab;
+		dl[t] = malloc((size_t)(STEPS + 1) * nv * sizeof(float));
+		rl[t] = malloc((size_t)(STEPS + 1) * nv * sizeof(float));
+		{
+			struct accel_model_info info;
+
+			accel_model_info(L[t].m, &info);
+			absmean += info.absmean_matrices;
+		}
+	}
+	if (!tap_ok(n_ok == NT, "%s: the model as TQ2_0, TQ1_0, I2_S and "
+		    "ternary F16 loads", an))
+		goto out;
+	for (int t = 1; t < NT; t++)
+		for (uint32_t l = 0; l < L[0].d->hp.n_layer; l++) {
+			const struct mdl_layer *a = &L[0].d->layers[l];
+			const struct mdl_layer *b = &L[t].d->layers[l];
+
+			rows_ok &= same_matrix(&a->wq, &b->wq) &&
+				   same_matrix(&a->wk, &b->wk) &&
+				   same_matrix(&a->wv, &b->wv) &&
+				   same_matrix(&a->wo, &b->wo) &&
+				   same_matrix(&a->wg, &b->wg) &&
+				   same_matrix(&a->wu, &b->wu) &&
+				   same_matrix(&a->wd, &b->wd);
+		}
+	tap_ok(rows_ok && absmean == 0, "%s: the four files give the same "
+	       "device rows and gammas; none was ternarized again (%u)", an,
+	       absmean);
+	accel_model_tokenize(L[0].m, prompt, strlen(prompt), 1, ids, 64, &n);
+	for (int t = 0; t < NT; t++) {
+		int32_t tok = -1, in;
+		int e = accel_model_start(L[t].m, &s);
+
+		if (!e)
+			e = accel_model_prefill(L[t].m, ids, (uint32_t)n, &tok);
+		if (!e) {
+			memcpy(dl[t], accel_model_logits(L[t].m), nv * sizeof(float));
+			e = cpu_ref_forward(L[t].ref, ids, (uint32_t)n, 0, rl[t]);
+		}
+		for (uint32_t st = 1; !e && st <= STEPS; st++) {
+			in = tok;
+			e = accel_model_decode(L[t].m, &tok);
+			if (!e) {
+				memcpy(dl[t] + (size_t)st * nv,
+				       accel_model_logits(L[t].m),
+				       nv * sizeof(float));
+				e = cpu_ref_forward(L[t].ref, &in, 1,
+						    (uint32_t)n + st - 1,
+						    rl[t] + (size_t)st * nv);
+			}
+		}
+		if (e) {
+			tap_diag("%s %s: run failed %d", an,
+				 gguf_type_name(types[t]), e);
+			dev_ok = ref_ok = 0;
+		}
+		devref_ok &= !memcmp(dl[t], rl[t],
+				     (size_t)(STEPS + 1) * nv * sizeof(float));
+		if (t > 0) {
+			dev_ok &= !memcmp(dl[0], dl[t], (size_t)(STEPS + 1) * nv *
+					  sizeof(float));
+			ref_ok &= !memcmp(rl[0], rl[t], (size_t)(STEPS + 1) * nv *
+					  sizeof(float));
+		}
+	}
+	tap_ok(dev_ok, "%s: device logits memcmp-equal across TQ2_0, TQ1_0, "
+	       "I2_S and F16 (prefill + %d greedy steps)", an, STEPS);
+	tap_ok(ref_ok, "%s: CPU reference logits memcmp-equal across the four "
+	       "types", an);
+	tap_ok(devref_ok, "%s: device == CPU reference for every type", an);
+	for (uint32_t st = 0; st <= STEPS; st++) {
+		const float *a = dl[0] + (size_t)st * nv;
+		const float *b = dl[NT - 1] + (size_t)st * nv;
+		double ab = 0, aa = 0, bb = 0;
+		uint32_t ia = 0, ib = 0;
+
+		for (uint32_t i = 0; i < nv; i++) {
+			ab += (double)a[i] * b[i];
+			aa += (double)a[i] * a[i];
+			bb += (double)b[i] * b[i];
+			dmax = fmax(dmax, fabs((double)a[i] - b[i]));
+			ia = a[i] > a[ia] ? i : ia;
+			ib = b[i] > b[ib] ? i : ib;
+		}
+		cmin = fmin(cmin, ab / sqrt(aa * bb));
+		top1 += ia == ib;
+	}
+	tap_diag("%s: TQ2_0 vs ternary F16 logits over %d positions: cosine "
+		 "min %.9f, max |diff| %g, top-1 agreement %u/%d", an,
+		 STEPS + 1, cmin, dmax, top1, STEPS + 1);
+out:
+	for (int t = 0; t < NT; t++) {
+		free(dl[t]);
+		free(rl[t]);
+		unload(&L[t]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* bad files                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -321,7 +504,7 @@ static void bad_files(accel_device *dev)
 {
 	char path[] = "/tmp/test_runner_XXXXXX";
 	size_t len;
-	uint8_t *f = write_model("micro", MK_TQ2_0, 1, 0, &len);
+	uint8_t *f = write_model("micro", MK_TQ2_0, 1, 0, 0, &len);
 	accel_model *m = NULL;
 	FILE *fp;
 	int fd, e;
@@ -622,11 +805,20 @@ static void quant_error(accel_device *dev)
 	uint32_t steps = 0, top1 = 0, nv;
 	int e, finite = 1;
 
-	if (load(dev, MK_F16, 7, 0, &o, &L)) {
+	if (load(dev, MK_F16, 7, 0, 1, &o, &L)) {
 		tap_ok(0, "quant: F16 master-weight model loads");
 		return;
 	}
 	nv = L.d->hp.n_vocab;
+	{
+		struct accel_model_info info;
+
+		accel_model_info(L.m, &info);
+		tap_ok(info.absmean_matrices == 7 * L.d->hp.n_layer,
+		       "quant: accel_model_info says the loader ternarized the "
+		       "%u latent matrices with absmean (%u)",
+		       7 * L.d->hp.n_layer, info.absmean_matrices);
+	}
 	e = fmodel_load(L.f, &L.d->hp, 64, &fm);
 	tap_ok(e == 0, "quant: double-precision model from the F16 tensors");
 	if (e)
@@ -705,7 +897,7 @@ int main(void)
 			40, 0,
 		};
 
-		e = load(dev, MK_TQ2_0, 1, 0, &o, &L);
+		e = load(dev, MK_TQ2_0, 1, 0, 0, &o, &L);
 		tap_ok(e == 0 && L.m->head_shared,
 		       "tiny TQ2_0 model converted and uploaded (tied head "
 		       "reads the embedding)");
@@ -724,7 +916,7 @@ int main(void)
 			34, 1,
 		};
 
-		e = load(dev, MK_TQ1_0, 2, 0, &o, &L);
+		e = load(dev, MK_TQ1_0, 2, 0, 0, &o, &L);
 		tap_ok(e == 0, "tiny TQ1_0 model as T5 with an int8 head");
 		if (!e) {
 			run_case(dev, &L, &c);
@@ -739,7 +931,7 @@ int main(void)
 			"hello world", NULL, 32, 0,
 		};
 
-		e = load(dev, MK_I2_S, 3, 1, &o, &L);
+		e = load(dev, MK_I2_S, 3, 1, 0, &o, &L);
 		tap_ok(e == 0 && !L.m->head_shared && !L.d->head_tied,
 		       "tiny I2_S model with its own fp16 output head");
 		if (!e) {
@@ -747,6 +939,8 @@ int main(void)
 			unload(&L);
 		}
 	}
+	same_model_types(dev, 0);
+	same_model_types(dev, 1);
 	bad_files(dev);
 	quant_error(dev);
 	accel_device_close(dev);

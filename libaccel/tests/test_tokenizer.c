@@ -28,7 +28,7 @@ static char err[512];
 static struct tokenizer *load_tiny(int tok, struct gguf_file **fo,
 				   uint8_t **bo)
 {
-	struct mk_opts o = { "tiny", NULL, MK_TQ2_0, tok, -1, 1, 1, 0 };
+	struct mk_opts o = { "tiny", NULL, MK_TQ2_0, tok, -1, 1, 1, 0, 0 };
 	struct tokenizer *t = NULL;
 	char *buf = NULL;
 	size_t len = 0;
