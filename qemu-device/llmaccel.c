@@ -34,7 +34,11 @@
  *                           accesses (one per page chunk, including the
  *                           command buffer fetch) fails with LLA_ERR_DMA;
  *   inject-corrupt-compl=N  the Nth completion record is written with its
- *                           seq field inverted (~seq).
+ *                           seq field inverted (~seq);
+ *   inject-dma-delay-us=U   every transfer through the MMU waits U us
+ *                           between its translation and the transfer (at
+ *                           most 100000), so tests can race invalidates
+ *                           against accesses in flight.
  */
 #include "qemu/osdep.h"
 #include "qemu/log.h"
@@ -77,6 +81,12 @@ enum {
 #define LLA_SEM_POLL_MS         1
 /* The heartbeat ticks once per this many bytes moved by a long job. */
 #define LLA_HEARTBEAT_BYTES     (64 * 1024)
+/*
+ * ... and once per this many multiply-accumulates computed, so a long
+ * stretch of computation shows progress in proportion to the work done,
+ * whatever the host's speed (hw-spec 4.7).
+ */
+#define LLA_HEARTBEAT_MACS      (1u << 20)
 /*
  * A paced job sleeps in slices of this length (ms) and ticks the
  * heartbeat once per slice, so a job that waits for its modeled time
@@ -125,12 +135,18 @@ struct LlmaccelState {
     /* Properties */
     uint32_t num_queues;
     char *preset_name;
+    /* PCI identity, properties so a silicon ID can be modelled. */
+    uint16_t pci_vendor_id;
+    uint16_t pci_device_id;
+    uint8_t pci_revision;
+    uint16_t pci_class;
     bool pace;
     bool use_lut;
     uint32_t sem_timeout_ms;
     uint32_t inject_drop_irq;
     int32_t inject_hang_queue;
     uint32_t inject_dma_fail;
+    uint32_t inject_dma_delay_us;
     uint32_t inject_corrupt_compl;
 
     const struct lla_uarch *uarch;
@@ -151,6 +167,8 @@ struct LlmaccelState {
     uint32_t fault_count;
     uint32_t error_count;
     uint32_t mmu_gen;       /* atomic: bumped by MMU_INVALIDATE */
+    /* atomic: MMU accesses in progress, by the parity of their mmu_gen */
+    uint32_t mmu_inflight[2];
     LlmaccelAS as[LLA_MAX_AS];
     LlmaccelQueue q[LLA_MAX_QUEUES];
 
@@ -172,6 +190,7 @@ typedef struct LlmaccelJob {
     uint64_t tlb_vpage;
     uint64_t tlb_pte;
     uint64_t moved;         /* bytes since the last heartbeat tick */
+    uint64_t macs;          /* computation since the last tick */
 } LlmaccelJob;
 
 /* ------------------------------------------------------------------ */
@@ -292,17 +311,28 @@ static void llmaccel_heartbeat_tick(LlmaccelJob *j, uint64_t bytes)
     }
 }
 
+/* lla_exec_opts.progress: computation done by the rtl-model. */
+static void llmaccel_compute_tick(void *opaque, uint64_t macs)
+{
+    LlmaccelJob *j = opaque;
+
+    j->macs += macs;
+    if (j->macs >= LLA_HEARTBEAT_MACS) {
+        qatomic_add(&j->s->heartbeat, j->macs / LLA_HEARTBEAT_MACS);
+        j->macs %= LLA_HEARTBEAT_MACS;
+    }
+}
+
 /*
  * Translate @iova for an access (@write) into a bus address.  Walks the
  * 4-level table of the job's address space with llmaccel_dma_read.
  */
 static int llmaccel_translate(LlmaccelJob *j, uint64_t iova, bool write,
-                              uint64_t *pa)
+                              uint32_t gen, uint64_t *pa)
 {
     LlmaccelState *s = j->s;
     PCIDevice *pdev = PCI_DEVICE(s);
     uint64_t vpage = iova >> LLA_PAGE_SHIFT;
-    uint32_t gen = qatomic_read(&s->mmu_gen);
     uint64_t table, pte = 0;
     uint32_t config;
     int level;
@@ -344,6 +374,45 @@ static int llmaccel_translate(LlmaccelJob *j, uint64_t iova, bool write,
     return LLA_OK;
 }
 
+/*
+ * An access through the MMU (translation and transfer) is counted in
+ * mmu_inflight under the MMU generation it translated with, so that an
+ * invalidate can wait for the accesses that may use the old entries
+ * (llmaccel_mmu_drain).  Returns that generation.
+ */
+static uint32_t llmaccel_mmu_enter(LlmaccelState *s)
+{
+    for (;;) {
+        uint32_t gen = qatomic_read(&s->mmu_gen);
+
+        qatomic_inc(&s->mmu_inflight[gen & 1]);
+        if (qatomic_read(&s->mmu_gen) == gen) {
+            return gen;
+        }
+        /* An invalidate came in between: count under the new one. */
+        qatomic_dec(&s->mmu_inflight[gen & 1]);
+    }
+}
+
+static void llmaccel_mmu_exit(LlmaccelState *s, uint32_t gen)
+{
+    qatomic_dec(&s->mmu_inflight[gen & 1]);
+}
+
+/*
+ * After a register write moved mmu_gen on from @old: return only when no
+ * access that translated under @old is still running (hw-spec 5: no
+ * later access uses a stale entry, so the driver may free the pages).
+ * Such an access is one page at most, so the wait is short.  Called
+ * without s->lock (translations take it); workers never need the BQL.
+ */
+static void llmaccel_mmu_drain(LlmaccelState *s, uint32_t old)
+{
+    while (qatomic_read(&s->mmu_inflight[old & 1])) {
+        sched_yield();
+    }
+}
+
 /* One access of @len bytes, split at page boundaries. */
 static int llmaccel_access(LlmaccelJob *j, uint64_t iova, uint8_t *rd,
                            const uint8_t *wr, uint64_t len,
@@ -358,7 +427,7 @@ static int llmaccel_access(LlmaccelJob *j, uint64_t iova, uint8_t *rd,
         uint64_t chunk = LLA_PAGE_SIZE - (iova & (LLA_PAGE_SIZE - 1));
         uint64_t pa;
         MemTxResult r;
-        uint32_t n;
+        uint32_t n, gen;
         int err;
 
         if (chunk > len) {
@@ -368,19 +437,27 @@ static int llmaccel_access(LlmaccelJob *j, uint64_t iova, uint8_t *rd,
         if (llmaccel_aborted(j->q, j->gen)) {
             return LLA_ERR_RESET;
         }
-        err = llmaccel_translate(j, iova, write, &pa);
+        gen = llmaccel_mmu_enter(s);
+        err = llmaccel_translate(j, iova, write, gen, &pa);
         if (err) {
+            llmaccel_mmu_exit(s, gen);
             return err;
         }
         n = qatomic_fetch_inc(&s->n_dma) + 1;
         if (s->inject_dma_fail && n == s->inject_dma_fail) {
+            llmaccel_mmu_exit(s, gen);
             return LLA_ERR_DMA;
+        }
+        if (s->inject_dma_delay_us) {
+            /* Widens the window between translation and transfer. */
+            g_usleep(s->inject_dma_delay_us);
         }
         if (write) {
             r = llmaccel_dma_write(pdev, pa, wr + done, chunk);
         } else {
             r = llmaccel_dma_read(pdev, pa, rd + done, chunk);
         }
+        llmaccel_mmu_exit(s, gen);
         if (r != MEMTX_OK) {
             return LLA_ERR_DMA;
         }
@@ -485,6 +562,8 @@ static void llmaccel_run(LlmaccelQueue *q, uint32_t gen,
     struct lla_exec_opts opts = {
         .uarch = s->uarch,
         .use_lut = s->use_lut,
+        .progress = llmaccel_compute_tick,
+        .progress_arg = &job,
     };
     uint64_t t0 = llmaccel_now_ms();
     uint64_t deadline = t0 + s->sem_timeout_ms;
@@ -675,12 +754,21 @@ static void *llmaccel_worker(void *opaque)
             d.asid = le16_to_cpu(d.asid);
             d.flags = le16_to_cpu(d.flags);
             d.seq = le64_to_cpu(d.seq);
-            llmaccel_run(q, gen, &d, start_cycle, &res);
-            llmaccel_write_completion(s, &d, &res, start_cycle, &c);
+            /*
+             * Mark the job started before any command takes effect, so
+             * software never runs it again after a reset (hw-spec 4.6).
+             */
+            memset(&c, 0, sizeof(c));
+            c.seq = cpu_to_le64(d.seq);
+            c.flags = cpu_to_le32(LLA_COMPL_F_STARTED);
             if (llmaccel_dma_write(pdev, compl, &c, sizeof(c)) != MEMTX_OK) {
                 ok = false;
                 compl_failed = true;
             }
+        }
+        if (ok) {
+            llmaccel_run(q, gen, &d, start_cycle, &res);
+            llmaccel_write_completion(s, &d, &res, start_cycle, &c);
         }
 
         qemu_mutex_lock(&s->lock);
@@ -688,8 +776,17 @@ static void *llmaccel_worker(void *opaque)
         q->status &= ~LLA_Q_STATUS_BUSY;
         qemu_cond_broadcast(&s->idle_cond);
         if (gen != q->gen) {
-            /* Reset while we ran and nobody waited for us: discard. */
+            /*
+             * Reset while we ran and nobody waited for us: discard, and
+             * never write into a ring software has programmed again.
+             * The write below is under the lock for that reason; DMA
+             * here reaches memory only, never our own registers.
+             */
             continue;
+        }
+        if (ok && llmaccel_dma_write(pdev, compl, &c, sizeof(c)) != MEMTX_OK) {
+            ok = false;
+            compl_failed = true;
         }
         if (!ok) {
             llmaccel_stop_queue_locked(s, q, compl_failed ? compl : ring,
@@ -1178,12 +1275,19 @@ static void llmaccel_mmio_write(void *opaque, hwaddr addr, uint64_t val,
 {
     LlmaccelState *s = opaque;
 
+    uint32_t gen;
+
     if (!llmaccel_access_ok(addr, size, true)) {
         return;
     }
     qemu_mutex_lock(&s->lock);
+    gen = qatomic_read(&s->mmu_gen);
     llmaccel_reg_write(s, addr, (uint32_t)val);
     qemu_mutex_unlock(&s->lock);
+    /* An invalidate (or AS change, or reset) completes with the write. */
+    if (qatomic_read(&s->mmu_gen) != gen) {
+        llmaccel_mmu_drain(s, gen);
+    }
 }
 
 static const MemoryRegionOps llmaccel_mmio_ops = {
@@ -1240,12 +1344,20 @@ static void llmaccel_realize(PCIDevice *pdev, Error **errp)
                    s->num_queues - 1);
         return;
     }
+    if (s->inject_dma_delay_us > 100000) {
+        error_setg(errp, "llmaccel: inject-dma-delay-us must be <= 100000");
+        return;
+    }
     s->uarch = lla_uarch_preset(preset);
     if (!s->uarch) {
         error_setg(errp, "llmaccel: unknown preset '%s'", preset);
         return;
     }
 
+    pci_config_set_vendor_id(pdev->config, s->pci_vendor_id);
+    pci_config_set_device_id(pdev->config, s->pci_device_id);
+    pci_config_set_revision(pdev->config, s->pci_revision);
+    pci_config_set_class(pdev->config, s->pci_class);
     pci_config_set_interrupt_pin(pdev->config, 1);
     memory_region_init_io(&s->mmio, OBJECT(s), &llmaccel_mmio_ops, s,
                           "llmaccel-regs", LLA_BAR_REGS_SIZE);
@@ -1305,6 +1417,13 @@ static void llmaccel_exit(PCIDevice *pdev)
 static const Property llmaccel_props[] = {
     DEFINE_PROP_UINT32("queues", LlmaccelState, num_queues, 4),
     DEFINE_PROP_STRING("preset", LlmaccelState, preset_name),
+    DEFINE_PROP_UINT16("vendor-id", LlmaccelState, pci_vendor_id,
+                       LLA_PCI_VENDOR_ID),
+    DEFINE_PROP_UINT16("device-id", LlmaccelState, pci_device_id,
+                       LLA_PCI_DEVICE_ID),
+    DEFINE_PROP_UINT8("revision", LlmaccelState, pci_revision,
+                      LLA_PCI_REVISION),
+    DEFINE_PROP_UINT16("class", LlmaccelState, pci_class, LLA_PCI_CLASS),
     DEFINE_PROP_BOOL("pace", LlmaccelState, pace, false),
     DEFINE_PROP_BOOL("lut", LlmaccelState, use_lut, true),
     DEFINE_PROP_UINT32("sem-timeout-ms", LlmaccelState, sem_timeout_ms, 2000),
@@ -1312,6 +1431,8 @@ static const Property llmaccel_props[] = {
     DEFINE_PROP_INT32("inject-hang-queue", LlmaccelState, inject_hang_queue,
                       -1),
     DEFINE_PROP_UINT32("inject-dma-fail", LlmaccelState, inject_dma_fail, 0),
+    DEFINE_PROP_UINT32("inject-dma-delay-us", LlmaccelState,
+                       inject_dma_delay_us, 0),
     DEFINE_PROP_UINT32("inject-corrupt-compl", LlmaccelState,
                        inject_corrupt_compl, 0),
 };
@@ -1341,6 +1462,14 @@ static void llmaccel_class_init(ObjectClass *klass, void *data)
         "hardware queues, 1..8");
     object_class_property_set_description(klass, "preset",
         "cycle-model preset (default, tellme-kv260)");
+    object_class_property_set_description(klass, "vendor-id",
+        "PCI vendor ID (default: the experimental ID of llmaccel_hw.h)");
+    object_class_property_set_description(klass, "device-id",
+        "PCI device ID");
+    object_class_property_set_description(klass, "revision",
+        "PCI revision ID");
+    object_class_property_set_description(klass, "class",
+        "PCI base class and subclass (default 0x1200, processing accelerator)");
     object_class_property_set_description(klass, "pace",
         "complete a job no earlier than its modeled time");
     object_class_property_set_description(klass, "lut",
@@ -1353,6 +1482,8 @@ static void llmaccel_class_init(ObjectClass *klass, void *data)
         "jobs of this queue never complete until reset (-1 = off)");
     object_class_property_set_description(klass, "inject-dma-fail",
         "fail the Nth job data transfer with LLA_ERR_DMA (0 = off)");
+    object_class_property_set_description(klass, "inject-dma-delay-us",
+        "sleep this long between a translation and its transfer (0 = off)");
     object_class_property_set_description(klass, "inject-corrupt-compl",
         "write the Nth completion record with ~seq (0 = off)");
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);

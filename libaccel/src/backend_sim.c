@@ -256,7 +256,9 @@ static void deadline_in(struct timespec *ts, uint64_t ns)
 static void run_job(struct sim_dev *sd, struct sim_job *j, uint64_t start,
 		    struct lla_job_result *tot)
 {
-	struct lla_exec_opts o = { sd->uarch, start, 0, sd->use_lut };
+	struct lla_exec_opts o = {
+		.uarch = sd->uarch, .start_cycle = start, .use_lut = sd->use_lut,
+	};
 	struct lla_job_result r;
 	uint64_t t0 = accel_now_ns();
 	struct timespec ts;

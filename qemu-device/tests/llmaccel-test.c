@@ -366,6 +366,22 @@ static void test_identity(void)
     lla_stop(&t);
 }
 
+/* The identity is a set of properties: a silicon ID can be modelled. */
+static void test_identity_props(void)
+{
+    Lla t;
+
+    lla_start(&t, ",vendor-id=0x1e2f,device-id=0x4242,revision=7,"
+              "class=0x0b40");
+    g_assert_cmphex(qpci_config_readw(t.dev, PCI_VENDOR_ID), ==, 0x1e2f);
+    g_assert_cmphex(qpci_config_readw(t.dev, PCI_DEVICE_ID), ==, 0x4242);
+    g_assert_cmphex(qpci_config_readb(t.dev, PCI_REVISION_ID), ==, 7);
+    g_assert_cmphex(qpci_config_readw(t.dev, PCI_CLASS_DEVICE), ==, 0x0b40);
+    /* Only the identity changes: the register file is the same. */
+    g_assert_cmphex(rd(&t, LLA_REG_ID), ==, LLA_ID_MAGIC);
+    lla_stop(&t);
+}
+
 static void test_nop_copy(void)
 {
     Env e;
@@ -1123,6 +1139,123 @@ static void test_tlmm_lut(void)
 static void test_tlmm_direct(void)
 {
     run_tlmm(",lut=off");
+}
+
+/*
+ * MMU_INVALIDATE completes only when no access that used the old entries
+ * is still in flight (hw-spec 5).  With inject-dma-delay-us every write
+ * sits 20 ms between its translation and its transfer.  A job fills the
+ * page at IOVA_DST (physical page A) again and again; once it has begun,
+ * the test points IOVA_DST at page B, invalidates, then writes a marker
+ * into A.  No device write may land in A after that, and B gets the rest.
+ */
+static void test_mmu_invalidate_inflight(void)
+{
+    enum { FILLS = 32 };
+    uint8_t buf[FILLS * sizeof(struct lla_cmd_fill)];
+    struct lla_completion c;
+    uint64_t pa_b, iova, v;
+    unsigned int i;
+    size_t len = 0;
+    uint32_t s;
+    Env e;
+
+    env_start(&e, ",inject-dma-delay-us=20000");
+    pa_b = zalloc(&e.t, LLA_PAGE_SIZE);
+    for (i = 0; i < FILLS; i++) {
+        struct lla_cmd_fill f = {
+            .hdr = { .opcode = LLA_OP_FILL, .size = sizeof(f) },
+            .dst_iova = IOVA_DST, .len = 64, .value = 0x11111111,
+        };
+
+        memcpy(buf + len, &f, sizeof(f));
+        len += sizeof(f);
+    }
+    iova = put_cmdbuf(&e, 0, buf, len);
+    s = submit(&e.t, &e.r, iova, len, 1);
+    /* The job has begun once page A shows its pattern. */
+    for (i = 0; i < 100000; i++) {
+        if (qtest_readq(e.t.qts, e.dst_pa) == 0x1111111111111111ull) {
+            break;
+        }
+    }
+    g_assert_cmphex(qtest_readq(e.t.qts, e.dst_pa), ==,
+                    0x1111111111111111ull);
+    pt_map(&e.t, IOVA_DST, pa_b, LLA_PTE_READ | LLA_PTE_WRITE);
+    wr(&e.t, LLA_REG_MMU_INVALIDATE, ASID);
+    qtest_writeq(e.t.qts, e.dst_pa, 0x7777777777777777ull);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &c);
+    g_assert_cmpuint(c.status, ==, LLA_OK);
+    v = qtest_readq(e.t.qts, e.dst_pa);
+    g_assert_cmphex(v, ==, 0x7777777777777777ull);
+    g_assert_cmphex(qtest_readq(e.t.qts, pa_b), ==, 0x1111111111111111ull);
+    lla_stop(&e.t);
+}
+
+/*
+ * A TLMM of little memory and much computation: 64 x 256 x 1024 MACs over
+ * 192 KiB of operands (every operand page maps one physical page).  The
+ * heartbeat ticks once per 2^20 MACs computed (hw-spec 4.7), so it moves
+ * at least 16 times, far more than the memory path alone gives (3): a
+ * slow host never makes such a job look hung.
+ */
+static void test_heartbeat_compute(void)
+{
+    enum { M = 64, N = 256, K = 1024 };
+    const uint64_t xi = 0x40000000ull, wi = 0x41000000ull,
+                   si = 0x42000000ull, yi = 0x43000000ull;
+    uint64_t pa_x, pa_w, pa_s, pa_y, iova, hb;
+    struct lla_completion cr;
+    struct lla_cmd_tlmm c;
+    float one = 1.0f, gamma = 0.5f;
+    unsigned int i;
+    uint32_t s;
+    Env e;
+
+    env_start(&e, "");
+    pa_x = zalloc(&e.t, LLA_PAGE_SIZE);
+    pa_w = zalloc(&e.t, LLA_PAGE_SIZE);
+    pa_s = zalloc(&e.t, LLA_PAGE_SIZE);
+    pa_y = zalloc(&e.t, LLA_PAGE_SIZE);
+    for (i = 0; i < 16; i++) {
+        pt_map(&e.t, xi + i * LLA_PAGE_SIZE, pa_x, LLA_PTE_READ);
+        pt_map(&e.t, wi + i * LLA_PAGE_SIZE, pa_w, LLA_PTE_READ);
+        pt_map(&e.t, yi + i * LLA_PAGE_SIZE, pa_y,
+               LLA_PTE_READ | LLA_PTE_WRITE);
+    }
+    pt_map(&e.t, si, pa_s, LLA_PTE_READ);
+    for (i = 0; i < M; i++) {
+        qtest_memwrite(e.t.qts, pa_s + 4 * i, &one, 4);
+    }
+    memset(&c, 0, sizeof(c));
+    c.hdr.opcode = LLA_OP_TLMM;
+    c.hdr.size = sizeof(c);
+    c.x_iova = xi;
+    c.w_iova = wi;
+    c.x_scale_iova = si;
+    c.y_iova = yi;
+    c.m = M;
+    c.n = N;
+    c.k = K;
+    c.x_stride = K;
+    c.w_stride = K / 4;
+    c.y_stride = 4 * N;
+    memcpy(&c.w_scale, &gamma, 4);
+    c.wfmt = LLA_WFMT_T2;
+    c.epi.act = LLA_ACT_NONE;
+    c.epi.out_dtype = LLA_DTYPE_F32;
+    iova = put_cmdbuf(&e, 0, &c, sizeof(c));
+    s = submit(&e.t, &e.r, iova, sizeof(c), 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &cr);
+    g_assert_cmpuint(cr.status, ==, LLA_OK);
+    g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_MACS), ==,
+                     (uint64_t)M * N * K);
+    hb = rd64(&e.t, LLA_REG_HEARTBEAT_LO);
+    g_test_message("heartbeat %" PRIu64 " after %u MACs", hb, M * N * K);
+    g_assert_cmpuint(hb, >=, (uint64_t)M * N * K >> 20);
+    lla_stop(&e.t);
 }
 
 /*
@@ -2298,6 +2431,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/llmaccel/identity", test_identity);
+    qtest_add_func("/llmaccel/identity-props", test_identity_props);
     qtest_add_func("/llmaccel/nop-copy", test_nop_copy);
     qtest_add_func("/llmaccel/mmu-fault", test_mmu_fault);
     qtest_add_func("/llmaccel/bad-command", test_bad_command);
@@ -2314,6 +2448,9 @@ int main(int argc, char **argv)
     qtest_add_func("/llmaccel/tlmm-direct", test_tlmm_direct);
     qtest_add_func("/llmaccel/pace", test_pace);
     qtest_add_func("/llmaccel/heartbeat", test_heartbeat);
+    qtest_add_func("/llmaccel/heartbeat-compute", test_heartbeat_compute);
+    qtest_add_func("/llmaccel/mmu-invalidate-inflight",
+                   test_mmu_invalidate_inflight);
     qtest_add_func("/llmaccel/heartbeat-alive", test_heartbeat_alive);
     qtest_add_func("/llmaccel/error-irq", test_error_irq);
     qtest_add_func("/llmaccel/dma-to-mmio", test_dma_to_mmio);

@@ -78,7 +78,7 @@ static int cmd_validate(struct job *job)
 static int cmd_run(struct job *job, const char *preset, int lut, int quiet)
 {
 	const struct lla_uarch *u = lla_uarch_preset(preset ? preset : job->preset);
-	struct lla_exec_opts opts = { u, 0, 0, (uint32_t)lut };
+	struct lla_exec_opts opts = { .uarch = u, .use_lut = (uint32_t)lut };
 	struct lla_job_result res;
 	struct lla_mem mem;
 	uint32_t idx;

@@ -20,9 +20,15 @@
 /* ------------------------------------------------------------------ */
 /* PCI identity                                                         */
 /* ------------------------------------------------------------------ */
-#define LLA_PCI_VENDOR_ID	0x1b36	/* Red Hat, Inc. (QEMU virtual devices) */
-#define LLA_PCI_DEVICE_ID	0x0100	/* llmaccel ternary LLM accelerator */
-#define LLA_PCI_CLASS		0x1200	/* processing accelerator */
+/*
+ * 1af4:10f0..10ff is set aside by QEMU's docs/specs/pci-ids.rst for
+ * experimental devices without registration; nothing else claims it
+ * (virtio-pci stops at 1af4:107f).  Silicon brings its own IDs: the QEMU
+ * device lets them be set (vendor-id, device-id, revision, class).
+ */
+#define LLA_PCI_VENDOR_ID	0x1af4	/* Red Hat, Inc. (experimental range) */
+#define LLA_PCI_DEVICE_ID	0x10f0	/* llmaccel ternary LLM accelerator */
+#define LLA_PCI_CLASS		0x1200	/* processing accelerator (base, sub) */
 #define LLA_PCI_REVISION	0x01
 #define LLA_BAR_REGS		0	/* 64-bit, non-prefetchable */
 #define LLA_BAR_REGS_SIZE	0x10000
@@ -194,6 +200,15 @@ struct lla_completion {
 
 #define LLA_COMPL_F_VALID	(1u << 0)
 #define LLA_COMPL_F_FAULT_WRITE	(1u << 1)
+/*
+ * Written alone (no VALID) into the job's completion slot before any of
+ * its commands takes effect: after a reset, a slot with STARTED or VALID
+ * that software did not retire holds a job that had begun.  Such a job
+ * is never run again (its commands may not be idempotent); software fails
+ * it with LLA_ERR_RESET.  Jobs whose slots show neither were not started
+ * and may be submitted again.
+ */
+#define LLA_COMPL_F_STARTED	(1u << 2)
 
 /* ------------------------------------------------------------------ */
 /* Device MMU page tables (host memory, bus addresses)                 */

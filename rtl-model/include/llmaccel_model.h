@@ -103,6 +103,14 @@ struct lla_exec_opts {
 	uint64_t start_cycle;		/* device clock at start (TIMESTAMP) */
 	uint32_t first_cmd;		/* resume index after LLA_EXEC_BLOCKED */
 	uint32_t use_lut;		/* TLMM through the table-lookup engine */
+	/*
+	 * Optional: called during long computations with the number of
+	 * multiply-accumulates done since the last call, so a device can
+	 * show progress (its heartbeat) in proportion to work done, not to
+	 * time; a slow host then never makes a busy engine look hung.
+	 */
+	void (*progress)(void *arg, uint64_t macs);
+	void *progress_arg;
 };
 
 /*

@@ -87,6 +87,8 @@ int lla_execute(const void *cmds, size_t len, const struct lla_mem *mem,
 	x.now_cycle = opts->start_cycle;
 	x.use_lut = opts->use_lut;
 	x.pos = 0;
+	x.progress = opts->progress;
+	x.progress_arg = opts->progress_arg;
 
 	for (; off < len; idx++) {
 		const struct lla_cmd_hdr *h = (const void *)(p + off);

@@ -14,7 +14,16 @@ struct lla_exec {
 	uint64_t now_cycle;		/* device clock (TIMESTAMP) */
 	uint32_t use_lut;
 	uint32_t pos;			/* position the last ROPE/ATTN used */
+	void (*progress)(void *arg, uint64_t macs);
+	void *progress_arg;
 };
+
+/* Report @macs multiply-accumulates of computation done (see opts). */
+static inline void lla_progress(struct lla_exec *x, uint64_t macs)
+{
+	if (x->progress)
+		x->progress(x->progress_arg, macs);
+}
 
 /*
  * Device memory access through the lla_mem callbacks.  On failure they

@@ -135,6 +135,8 @@ static int attn_query(struct lla_exec *x, struct attn_ctx *a, uint32_t t,
 			return err;
 		for (uint32_t h = 0; h < c->n_head; h++)
 			attn_tile_head(a, h, n);
+		/* scores and weighted sum: two MACs per element */
+		lla_progress(x, 2ull * n * row);
 	}
 	/* The output overwrites the query buffer: q is no longer needed. */
 	for (uint32_t h = 0; h < c->n_head; h++)

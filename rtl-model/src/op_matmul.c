@@ -287,6 +287,7 @@ static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 			return err;
 		if (b->xp) {
 			tlmm_block_fast(c, b, mn, n0, nn, rb, gamma);
+			lla_progress(x, (uint64_t)mn * nn * c->k);
 			continue;
 		}
 		/*
@@ -309,6 +310,7 @@ static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 				/* v = ((float)acc / x_scale[m]) * gamma */
 				acc[i] = ((float)dot / b->xs[r]) * gamma;
 			}
+			lla_progress(x, (uint64_t)nn * c->k);
 		}
 	}
 	return LLA_OK;
@@ -476,6 +478,7 @@ static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
 			return err;
 		if (b->dots) {
 			qmm_block_fast(c, b, mn, n0, nn);
+			lla_progress(x, (uint64_t)mn * nn * c->k);
 			continue;
 		}
 		if (f16) {
@@ -506,6 +509,7 @@ static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
 				}
 				b->acc[(size_t)r * c->n + n0 + i] = v;
 			}
+			lla_progress(x, (uint64_t)mn * c->k);
 		}
 	}
 	return LLA_OK;

@@ -309,7 +309,7 @@ static struct outcome run_on(const uint8_t *base, uint8_t *copy,
 	lla_flat_mem_init(&mem, &flat);
 	memset(&o, 0, sizeof(o));
 	if (exec_lut >= 0) {
-		struct lla_exec_opts opts = { NULL, 0, 0, (uint32_t)exec_lut };
+		struct lla_exec_opts opts = { .use_lut = (uint32_t)exec_lut };
 
 		o.rc = lla_execute(cmd, h->size, &mem, &opts, &o.res);
 		return o;

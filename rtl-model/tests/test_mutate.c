@@ -167,7 +167,9 @@ int main(void)
 	memset(pristine + (SMP_SEM - SMP_BASE), 0, 0x20000);
 
 	for (long it = 0; it < iters; it++) {
-		struct lla_exec_opts opts = { NULL, 0, 0, (uint32_t)(rnd() & 1) };
+		struct lla_exec_opts opts = {
+			.use_lut = (uint32_t)(rnd() & 1),
+		};
 		struct lla_job_result res;
 		uint32_t offs[8], len = 0, idx;
 		int ncmd = 1 + (int)(rnd() % 6), nmut, verr;
