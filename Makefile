@@ -73,7 +73,7 @@ include mk/run.mk
 include mk/selftests.mk
 # Every VM boot carries the driver, so every VM target builds it first.
 VM_MODULES = $(DRIVER_KO)
-check-vm vm-shell check-kselftest check-vm-libaccel: module
+check-vm check-vm-idmatch vm-shell check-kselftest check-vm-libaccel: module
 
 # ---- tests ---------------------------------------------------------------
 # Each suite writes TAP to $(TAPDIR); tap-summary.sh prints the verdict.
@@ -97,7 +97,7 @@ check-cli: $(CLI)
 # build failure counts as a failed suite in the summary.
 HOST_SUITES := check-host-plain check-host-asan check-cli check-libaccel \
 	       check-driver-host check-tools model-tests runner-tests
-VM_SUITES   := check-qtest check-vm check-vm-module check-kselftest \
+VM_SUITES   := check-qtest check-vm check-vm-idmatch check-vm-module check-kselftest \
 	       check-vm-tools check-vm-libaccel check-vm-runner
 SUITES      := $(HOST_SUITES) $(VM_SUITES)
 

@@ -63,24 +63,40 @@ static inline int lla_sched_job_init(struct drm_sched_job *job,
  * (as etnaviv and v3d do), or the job is never freed.  Newer kernels
  * have DRM_GPU_SCHED_STAT_NO_HANG, which makes the scheduler do it.
  */
+/*
+ * Put a job that the timeout handler took off the pending list back.  If
+ * its fence signalled meanwhile, the free worker already ran and did not
+ * find it: run it again, or the job, its BOs and its context live until
+ * another job of the queue completes (upstream closed the same gap with
+ * drm_sched_job_reinsert_on_false_timeout()).  drm_sched_wqueue_start()
+ * is the one exported way to queue the free worker on 6.12.
+ */
+static inline void lla_sched_job_reinsert(struct drm_sched_job *job)
+{
+	struct drm_gpu_scheduler *sched = job->sched;
+
+	spin_lock(&sched->job_list_lock);
+	list_add(&job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+	if (dma_fence_is_signaled(&job->s_fence->finished))
+		drm_sched_wqueue_start(sched);
+}
+
 static inline enum drm_gpu_sched_stat
 lla_sched_job_not_hung(struct drm_sched_job *job)
 {
 #ifdef LLA_HAVE_SCHED_STAT_NO_HANG
 	return DRM_GPU_SCHED_STAT_NO_HANG;
 #else
-	struct drm_gpu_scheduler *sched = job->sched;
-
-	spin_lock(&sched->job_list_lock);
-	list_add(&job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
+	lla_sched_job_reinsert(job);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 #endif
 }
 
 /*
  * After a reset the driver completed (or re-queued) the timed-out job
- * itself, so it must be on the pending list again for free_job().
+ * itself, so it must be on the pending list again for free_job()
+ * (lla_sched_job_reinsert()).
  * DRM_GPU_SCHED_STAT_NOMINAL is spelled DRM_GPU_SCHED_STAT_RESET since
  * 6.17.
  */
@@ -88,26 +104,6 @@ lla_sched_job_not_hung(struct drm_sched_job *job)
 #define LLA_SCHED_STAT_RESET	DRM_GPU_SCHED_STAT_RESET
 #else
 #define LLA_SCHED_STAT_RESET	DRM_GPU_SCHED_STAT_NOMINAL
-#endif
-
-static inline void lla_sched_job_requeue(struct drm_sched_job *job)
-{
-	struct drm_gpu_scheduler *sched = job->sched;
-
-	/* No drm_sched_stop() ran, which would have re-added it. */
-	spin_lock(&sched->job_list_lock);
-	list_add(&job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
-}
-
-/*
- * DRM_ACCEL_FOPS has no .show_fdinfo on 6.12: add drm_show_fdinfo so
- * fdinfo shows drm-engine-* and the memory keys.
- */
-#ifdef LLA_HAVE_ACCEL_FOPS_FDINFO
-#define LLA_ACCEL_FOPS_FDINFO
-#else
-#define LLA_ACCEL_FOPS_FDINFO	.show_fdinfo = drm_show_fdinfo,
 #endif
 
 /* MODULE_IMPORT_NS() takes a string literal since 6.13. */

@@ -2,7 +2,8 @@
 /*
  * llmaccel_debugfs.c: /sys/kernel/debug/accel/<minor>/
  *   rings     per-queue ring state and registers
- *   contexts  open contexts: address space, pid, banned, jobs
+ *   contexts  open contexts: address space, pid, banned, jobs, pinned
+ *             BO bytes
  *   counters  driver and device counters
  *   reset     write 1 to request a device reset (recovery path)
  */
@@ -65,9 +66,10 @@ static int llmaccel_contexts_show(struct seq_file *m, void *data)
 
 	mutex_lock(&ldev->ctx_lock);
 	list_for_each_entry(ctx, &ldev->ctx_list, node)
-		seq_printf(m, "as %u pid %d banned %d next_job_id %llu root 0x%llx\n",
+		seq_printf(m, "as %u pid %d banned %d next_job_id %llu root 0x%llx pinned %llu\n",
 			   ctx->asid, ctx->pid, READ_ONCE(ctx->banned),
-			   ctx->next_job_id, (u64)ctx->mmu.root.dma);
+			   ctx->next_job_id, (u64)ctx->mmu.root.dma,
+			   llmaccel_ctx_pinned(ctx));
 	mutex_unlock(&ldev->ctx_lock);
 	return 0;
 }
@@ -78,10 +80,11 @@ static int llmaccel_counters_show(struct seq_file *m, void *data)
 	u64 cnt[LLMACCEL_QCNT_NUM];
 	unsigned int i;
 
-	seq_printf(m, "resets %lld hangs %lld faults %lld\n",
+	seq_printf(m, "resets %lld hangs %lld faults %lld pinned %llu\n",
 		   (long long)atomic64_read(&ldev->reset_count),
 		   (long long)atomic64_read(&ldev->hangs),
-		   (long long)atomic64_read(&ldev->faults));
+		   (long long)atomic64_read(&ldev->faults),
+		   llmaccel_dev_pinned(ldev));
 	for (i = 0; i < ldev->num_queues; i++) {
 		llmaccel_queue_counters(&ldev->queues[i], cnt);
 		seq_printf(m, "q%u: busy_cycles %llu jobs %llu commands %llu macs %llu dma_rd %llu dma_wr %llu errors %llu busy_ns %llu\n",

@@ -121,7 +121,7 @@ static int llmaccel_open(struct drm_device *drm, struct drm_file *file)
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx) {
 		ret = -ENOMEM;
 		goto out;
@@ -134,7 +134,7 @@ static int llmaccel_open(struct drm_device *drm, struct drm_file *file)
 	}
 	ctx->asid = ret;
 	ctx->recs = kvcalloc(LLMACCEL_JOB_RECORDS, sizeof(*ctx->recs),
-			     GFP_KERNEL);
+			     GFP_KERNEL_ACCOUNT);
 	ret = ctx->recs ? llmaccel_mmu_init(&ctx->mmu, drm->dev) : -ENOMEM;
 	if (ret) {
 		llmaccel_mmu_fini(&ctx->mmu);
@@ -167,10 +167,34 @@ out:
 	return ret;
 }
 
+/*
+ * Closing the file cancels its jobs: with its address space off, a job of
+ * the file that the device is running stops at its next memory access
+ * (LLA_ERR_MMU_FAULT) and one it has not started is refused
+ * (LLA_ERR_BAD_AS), so the queue is free for others at once; run_job()
+ * and recovery cancel the rest (llmaccel_ctx_dead()).  The pages stay
+ * pinned until the jobs are freed.
+ */
+static void llmaccel_ctx_close(struct llmaccel_ctx *ctx)
+{
+	struct llmaccel_device *ldev = ctx->ldev;
+	int idx;
+
+	mutex_lock(&ldev->ctx_lock);
+	WRITE_ONCE(ctx->closed, true);
+	if (drm_dev_enter(&ldev->drm, &idx)) {
+		if (ldev->hw_running)
+			llmaccel_hw_as_disable(ldev, ctx->asid);
+		drm_dev_exit(idx);
+	}
+	mutex_unlock(&ldev->ctx_lock);
+}
+
 static void llmaccel_postclose(struct drm_device *drm, struct drm_file *file)
 {
 	struct llmaccel_ctx *ctx = file->driver_priv;
 
+	llmaccel_ctx_close(ctx);
 	llmaccel_ctx_entities_fini(ctx);
 	file->driver_priv = NULL;
 	llmaccel_ctx_put_sync(ctx);
@@ -186,6 +210,12 @@ static void llmaccel_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 		drm_printf(p, "drm-engine-q%u:\t%llu ns\n", i,
 			   (u64)atomic64_read(&ctx->busy_ns[i]));
 	drm_show_memory_stats(p, file);
+	/*
+	 * What the per-file limit counts: every BO this file created that is
+	 * still alive, also one kept only by a dma-buf or a job.
+	 */
+	drm_printf(p, "llmaccel-pinned-memory:\t%llu KiB\n",
+		   llmaccel_ctx_pinned(ctx) >> 10);
 }
 
 /* ---------------------------------------------------------------- */
@@ -314,12 +344,6 @@ static const struct drm_ioctl_desc llmaccel_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(LLMACCEL_JOB_STATUS, llmaccel_job_status_ioctl, 0),
 };
 
-static const struct file_operations llmaccel_fops = {
-	.owner = THIS_MODULE,
-	DRM_ACCEL_FOPS,
-	LLA_ACCEL_FOPS_FDINFO
-};
-
 static const struct drm_driver llmaccel_drm_driver = {
 	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
 			   DRIVER_SYNCOBJ_TIMELINE,
@@ -355,6 +379,7 @@ static int llmaccel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ida_init(&ldev->as_ida);
 	mutex_init(&ldev->ctx_lock);
 	INIT_LIST_HEAD(&ldev->ctx_list);
+	spin_lock_init(&ldev->pin_lock);
 	ldev->load_time = ktime_get();
 	/* Pages are allocated at creation: keep one BO from eating all RAM. */
 	ldev->max_bo_size = min_t(u64, LLMACCEL_MAX_BO_SIZE,
@@ -420,8 +445,13 @@ static void llmaccel_remove(struct pci_dev *pdev)
 	pci_clear_master(pdev);
 }
 
+/*
+ * Vendor, device and class together: a function that reuses the IDs for
+ * something else (another class) is not ours to drive.
+ */
 static const struct pci_device_id llmaccel_pci_ids[] = {
-	{ PCI_DEVICE(LLA_PCI_VENDOR_ID, LLA_PCI_DEVICE_ID) },
+	{ PCI_DEVICE(LLA_PCI_VENDOR_ID, LLA_PCI_DEVICE_ID),
+	  .class = LLA_PCI_CLASS << 8, .class_mask = 0xffff00 },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, llmaccel_pci_ids);

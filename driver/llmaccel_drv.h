@@ -81,6 +81,7 @@ struct llmaccel_queue {
 	u64 submitted;
 	u64 busy_ns;
 	ktime_t busy_since;		/* 0 when the ring is empty */
+	ktime_t head_since;		/* the oldest ring job's start */
 };
 
 struct llmaccel_device {
@@ -101,6 +102,10 @@ struct llmaccel_device {
 	u32 max_cmdbuf;
 	u32 ring_log2;
 	u64 max_bo_size;		/* LLMACCEL_MAX_BO_SIZE or RAM / 2 */
+
+	/* Pinned BO bytes, for the limits of llmaccel_gem.c. */
+	spinlock_t pin_lock;		/* pinned, and every ctx->pinned */
+	u64 pinned;
 
 	struct llmaccel_queue queues[LLA_MAX_QUEUES];
 	struct drm_gpu_scheduler *sched_list[LLA_MAX_QUEUES];
@@ -164,19 +169,28 @@ struct llmaccel_ctx {
 	struct drm_sched_entity entity[LLA_MAX_QUEUES][LLMACCEL_NUM_PRIO];
 	bool entity_ready[LLA_MAX_QUEUES][LLMACCEL_NUM_PRIO];
 	bool banned;
+	bool closed;			/* file closed: jobs are cancelled */
 
 	spinlock_t rec_lock;		/* recs, next_job_id */
 	u64 next_job_id;
 	struct llmaccel_job_rec *recs;
 
 	atomic64_t busy_ns[LLA_MAX_QUEUES];	/* fdinfo drm-engine-* */
+	u64 pinned;			/* BO bytes charged (ldev->pin_lock) */
 	struct work_struct free_work;
 };
+
+/* Jobs of a banned context, or of a closed file, are not run any more. */
+static inline bool llmaccel_ctx_dead(struct llmaccel_ctx *ctx)
+{
+	return READ_ONCE(ctx->banned) || READ_ONCE(ctx->closed);
+}
 
 struct llmaccel_bo {
 	struct drm_gem_shmem_object base;
 	struct llmaccel_ctx *ctx;	/* the address space it is mapped in */
 	struct drm_mm_node node;
+	u64 pinned;			/* bytes charged to ctx and device */
 	u32 flags;			/* DRM_LLMACCEL_BO_* */
 };
 
@@ -204,6 +218,7 @@ struct llmaccel_job {
 	u32 result_flags;		/* of the completion record */
 	u64 start_cycle;
 	bool cancel;			/* reset: run as a no-op, report */
+	u32 max_runtime_ms;		/* 0: no limit */
 	ktime_t start;
 	struct rcu_head rcu;
 };
@@ -254,6 +269,9 @@ void llmaccel_queue_counters(struct llmaccel_queue *q, u64 *cnt);
 void llmaccel_queue_save_counters(struct llmaccel_queue *q);
 u64 llmaccel_queue_busy_ns(struct llmaccel_queue *q);
 
+/* llmaccel_ioctl.c */
+extern const struct file_operations llmaccel_fops;
+
 /* llmaccel_mmu.c */
 int llmaccel_mmu_init(struct llmaccel_mmu *mmu, struct device *dev);
 void llmaccel_mmu_fini(struct llmaccel_mmu *mmu);
@@ -269,6 +287,9 @@ int llmaccel_bo_create_ioctl(struct drm_device *drm, void *data,
 			     struct drm_file *file);
 int llmaccel_bo_info_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file);
+void llmaccel_pin_limits(u64 *dev_limit, u64 *file_limit);
+u64 llmaccel_dev_pinned(struct llmaccel_device *ldev);
+u64 llmaccel_ctx_pinned(struct llmaccel_ctx *ctx);
 
 /* llmaccel_job.c */
 int llmaccel_sched_init(struct llmaccel_device *ldev);

@@ -8,7 +8,17 @@
  * pages are mapped there for the object's whole life.  The object holds a
  * reference on the context, so the address space outlives every mapping
  * in it, even when jobs keep objects alive after the file is closed.
+ *
+ * Pinned pages cannot be reclaimed or swapped, so their total is bounded:
+ * per file and per device (module parameters below).  BO_CREATE charges
+ * the BO's size to its context and its device before allocating anything
+ * and fails with -ENOSPC beyond either limit; the object's free returns
+ * the bytes after its pages are released, whoever drops the last
+ * reference (handle, mmap, job, dma-buf).
  */
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sizes.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -18,10 +28,105 @@
 #include "llmaccel_drv.h"
 #include "llmaccel_pt.h"
 
+/*
+ * 0 selects the default, computed from the RAM the kernel manages when
+ * the limit is checked.  Writable at run time: a lower limit only stops
+ * new BOs, nothing already pinned is taken away.
+ */
+static unsigned int pin_limit_mb;
+module_param(pin_limit_mb, uint, 0644);
+MODULE_PARM_DESC(pin_limit_mb,
+		 "most MiB of BO memory pinned on one device, all files together; 0 (default): 3/4 of RAM minus 256 MiB, at least 1/4 of RAM, so the rest of the system keeps at least a quarter of RAM");
+
+static unsigned int pin_limit_file_mb;
+module_param(pin_limit_file_mb, uint, 0644);
+MODULE_PARM_DESC(pin_limit_file_mb,
+		 "most MiB of BO memory pinned by one open file; 0 (default): 3/4 of the device limit, so one file cannot take the whole device");
+
+/* Kept free by the default device limit, beyond the quarter of RAM. */
+#define LLMACCEL_PIN_RESERVE	SZ_256M
+
+/* The limits in force now, in bytes (page multiples). */
+void llmaccel_pin_limits(u64 *dev_limit, u64 *file_limit)
+{
+	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+	unsigned int dev_mb = READ_ONCE(pin_limit_mb);
+	unsigned int file_mb = READ_ONCE(pin_limit_file_mb);
+	u64 dev, three_q = ram / 4 * 3;
+
+	if (dev_mb)
+		dev = (u64)dev_mb << 20;
+	else if (three_q - ram / 4 > LLMACCEL_PIN_RESERVE)
+		dev = three_q - LLMACCEL_PIN_RESERVE;
+	else
+		dev = ram / 4;
+	*dev_limit = dev & PAGE_MASK;
+	*file_limit = (file_mb ? (u64)file_mb << 20 : dev / 4 * 3) & PAGE_MASK;
+}
+
+u64 llmaccel_dev_pinned(struct llmaccel_device *ldev)
+{
+	u64 v;
+
+	spin_lock(&ldev->pin_lock);
+	v = ldev->pinned;
+	spin_unlock(&ldev->pin_lock);
+	return v;
+}
+
+u64 llmaccel_ctx_pinned(struct llmaccel_ctx *ctx)
+{
+	u64 v;
+
+	spin_lock(&ctx->ldev->pin_lock);
+	v = ctx->pinned;
+	spin_unlock(&ctx->ldev->pin_lock);
+	return v;
+}
+
+static bool llmaccel_pin_fits(struct llmaccel_ctx *ctx, u64 size)
+{
+	struct llmaccel_device *ldev = ctx->ldev;
+	u64 dev_limit, file_limit;
+
+	lockdep_assert_held(&ldev->pin_lock);
+	llmaccel_pin_limits(&dev_limit, &file_limit);
+	return ctx->pinned + size <= file_limit &&
+	       ldev->pinned + size <= dev_limit;
+}
+
+/* Before anything is allocated: -ENOSPC beyond a limit, nothing charged. */
+static int llmaccel_pin_charge(struct llmaccel_ctx *ctx, u64 size)
+{
+	struct llmaccel_device *ldev = ctx->ldev;
+	int ret = -ENOSPC;
+
+	spin_lock(&ldev->pin_lock);
+	if (llmaccel_pin_fits(ctx, size)) {
+		ctx->pinned += size;
+		ldev->pinned += size;
+		ret = 0;
+	}
+	spin_unlock(&ldev->pin_lock);
+	return ret;
+}
+
+static void llmaccel_pin_uncharge(struct llmaccel_ctx *ctx, u64 size)
+{
+	struct llmaccel_device *ldev = ctx->ldev;
+
+	spin_lock(&ldev->pin_lock);
+	WARN_ON(ctx->pinned < size || ldev->pinned < size);
+	ctx->pinned -= size;
+	ldev->pinned -= size;
+	spin_unlock(&ldev->pin_lock);
+}
+
 static void llmaccel_bo_free(struct drm_gem_object *obj)
 {
 	struct llmaccel_bo *bo = to_llmaccel_bo(obj);
 	struct llmaccel_ctx *ctx = bo->ctx;
+	u64 pinned = bo->pinned;
 
 	if (ctx) {
 		struct llmaccel_device *ldev = ctx->ldev;
@@ -40,9 +145,13 @@ static void llmaccel_bo_free(struct drm_gem_object *obj)
 			drm_mm_remove_node(&bo->node);
 			mutex_unlock(&ctx->mm_lock);
 		}
-		llmaccel_ctx_put(ctx);
 	}
 	drm_gem_shmem_free(&bo->base);
+	/* The pages are released (bo is gone): return their bytes. */
+	if (ctx) {
+		llmaccel_pin_uncharge(ctx, pinned);
+		llmaccel_ctx_put(ctx);
+	}
 }
 
 static enum drm_gem_object_status llmaccel_bo_status(struct drm_gem_object *obj)
@@ -78,7 +187,7 @@ bool llmaccel_is_bo(struct drm_gem_object *obj)
 struct drm_gem_object *llmaccel_gem_create_object(struct drm_device *drm,
 						  size_t size)
 {
-	struct llmaccel_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	struct llmaccel_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
 
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
@@ -95,11 +204,20 @@ static struct llmaccel_bo *llmaccel_bo_create(struct llmaccel_ctx *ctx,
 	struct sg_table *sgt;
 	int ret;
 
+	ret = llmaccel_pin_charge(ctx, size);
+	if (ret)
+		return ERR_PTR(ret);
 	shmem = drm_gem_shmem_create(&ldev->drm, size);
-	if (IS_ERR(shmem))
+	if (IS_ERR(shmem)) {
+		llmaccel_pin_uncharge(ctx, size);
 		return ERR_CAST(shmem);
+	}
 	bo = container_of(shmem, struct llmaccel_bo, base);
 	bo->flags = flags;
+	/* From here on llmaccel_bo_free() returns the charge. */
+	llmaccel_ctx_get(ctx);
+	bo->ctx = ctx;
+	bo->pinned = size;
 
 	sgt = drm_gem_shmem_get_pages_sgt(shmem);
 	if (IS_ERR(sgt)) {
@@ -107,8 +225,6 @@ static struct llmaccel_bo *llmaccel_bo_create(struct llmaccel_ctx *ctx,
 		goto err_put;
 	}
 
-	llmaccel_ctx_get(ctx);
-	bo->ctx = ctx;
 	mutex_lock(&ctx->mm_lock);
 	/* A guard page after each buffer catches small overruns. */
 	ret = drm_mm_insert_node_in_range(&ctx->mm, &bo->node,

@@ -214,6 +214,7 @@ void llmaccel_hw_start(struct llmaccel_device *ldev)
 	u32 mask = LLA_IRQ_ERROR;
 	unsigned int i;
 
+	lockdep_assert_held(&ldev->ctx_lock);
 	for (i = 0; i < ldev->num_queues; i++) {
 		llmaccel_hw_queue_start(&ldev->queues[i]);
 		mask |= LLA_IRQ_QUEUE(i);
@@ -302,6 +303,7 @@ void llmaccel_queue_save_counters(struct llmaccel_queue *q)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&q->lock);
 	for (i = 0; i < LLMACCEL_QCNT_NUM; i++)
 		q->cnt_base[i] += lla_qrd64(q, LLA_Q_CNT_BUSY_CYCLES + 8 * i);
 }
@@ -330,8 +332,10 @@ void llmaccel_queue_write_desc(struct llmaccel_queue *q,
 			       struct llmaccel_job *job)
 {
 	struct lla_ring_desc *d = &q->ring[q->tail];
+	bool idle = q->retire == q->tail;
 	u32 mask = q->entries - 1;
 
+	lockdep_assert_held(&q->lock);
 	memset(&q->compl[q->tail], 0, sizeof(q->compl[q->tail]));
 	memset(d, 0, sizeof(*d));
 	d->cmdbuf_iova = lla_le64(job->cmdbuf_iova);
@@ -342,6 +346,8 @@ void llmaccel_queue_write_desc(struct llmaccel_queue *q,
 	q->jobs[q->tail] = job;
 	q->tail = (q->tail + 1) & mask;
 	job->start = ktime_get();
+	if (idle)
+		q->head_since = job->start;
 	if (!q->busy_since)
 		q->busy_since = job->start;
 	q->submitted++;
@@ -404,7 +410,7 @@ static u32 llmaccel_compl_status(struct llmaccel_queue *q,
 void llmaccel_queue_retire(struct llmaccel_queue *q)
 {
 	struct llmaccel_device *ldev = q->ldev;
-	u32 mask = q->entries - 1;
+	u32 mask = q->entries - 1, retire0;
 	unsigned long flags;
 	u64 done;
 
@@ -413,6 +419,7 @@ void llmaccel_queue_retire(struct llmaccel_queue *q)
 		spin_unlock_irqrestore(&q->lock, flags);
 		return;
 	}
+	retire0 = q->retire;
 	done = lla_qrd64(q, LLA_Q_DONE_SEQ_LO);
 	/* DONE_SEQ is written after the record: read the record after it. */
 	dma_rmb();
@@ -431,6 +438,9 @@ void llmaccel_queue_retire(struct llmaccel_queue *q)
 		q->retire = (q->retire + 1) & mask;
 		llmaccel_job_done(job, status, cmd_index, fault_iova, cycles);
 	}
+	/* The next job starts now: its runtime counts from here. */
+	if (q->retire != retire0 && q->retire != q->tail)
+		q->head_since = ktime_get();
 	if (q->retire == q->tail && q->busy_since) {
 		q->busy_ns += ktime_to_ns(ktime_sub(ktime_get(),
 						    q->busy_since));

@@ -104,6 +104,8 @@ static int llmaccel_status_errno(u32 status)
 		return -ENODEV;
 	case LLA_ERR_HANG:
 		return -ETIMEDOUT;
+	case DRM_LLMACCEL_STATUS_RUNTIME_EXCEEDED:
+		return -ETIME;
 	default:
 		return -EIO;
 	}
@@ -144,6 +146,7 @@ void llmaccel_job_done(struct llmaccel_job *job, u32 status, u32 cmd_index,
 {
 	struct llmaccel_device *ldev = job->q->ldev;
 
+	lockdep_assert_held(&job->q->lock);
 	llmaccel_job_record(job, status, cmd_index, fault_iova, cycles);
 	if (status == LLA_ERR_MMU_FAULT || status == LLA_ERR_MMU_PERM ||
 	    status == LLA_ERR_DMA)
@@ -167,7 +170,7 @@ static struct dma_fence *llmaccel_run_job(struct drm_sched_job *sjob)
 	unsigned long flags;
 	int idx;
 
-	if (READ_ONCE(job->ctx->banned)) {
+	if (llmaccel_ctx_dead(job->ctx)) {
 		llmaccel_job_record(job, DRM_LLMACCEL_STATUS_CANCELED, 0, 0, 0);
 		return ERR_PTR(-ECANCELED);
 	}
@@ -293,6 +296,7 @@ llmaccel_ctx_entity(struct llmaccel_ctx *ctx, u32 queue, u32 prio)
 	struct drm_sched_entity *entity = &ctx->entity[queue][prio];
 	int ret;
 
+	lockdep_assert_held(&ctx->lock);
 	if (ctx->entity_ready[queue][prio])
 		return entity;
 	ret = drm_sched_entity_init(entity, llmaccel_prio_map[prio],
@@ -366,7 +370,7 @@ static int llmaccel_submit_check(struct llmaccel_device *ldev,
 {
 	int ret;
 
-	if (args->flags || args->reserved[0] || args->reserved[1])
+	if (args->flags || args->pad1 || args->reserved)
 		return -EINVAL;
 	if (args->queue >= ldev->num_queues ||
 	    args->priority >= LLMACCEL_NUM_PRIO)
@@ -399,7 +403,8 @@ static int llmaccel_job_get_bos(struct llmaccel_job *job,
 	u32 i;
 	int ret;
 
-	job->bos = kvcalloc(args->bo_count + 1, sizeof(*job->bos), GFP_KERNEL);
+	job->bos = kvcalloc(args->bo_count + 1, sizeof(*job->bos),
+			    GFP_KERNEL_ACCOUNT);
 	if (!job->bos)
 		return -ENOMEM;
 
@@ -413,6 +418,7 @@ static int llmaccel_job_get_bos(struct llmaccel_job *job,
 	job->cmdbuf_iova = to_llmaccel_bo(cmd)->node.start +
 			   args->cmdbuf_offset;
 	job->cmdbuf_len = args->cmdbuf_size;
+	job->max_runtime_ms = args->max_runtime_ms;
 
 	for (i = 0; i < args->bo_count; i++) {
 		struct drm_llmaccel_bo_ref ref;
@@ -465,6 +471,7 @@ static int llmaccel_job_push(struct llmaccel_ctx *ctx, struct llmaccel_job *job,
 	struct dma_fence *old = NULL, *done;
 	u64 id;
 
+	lockdep_assert_held(&ctx->lock);
 	spin_lock_irq(&ctx->rec_lock);
 	id = ctx->next_job_id;
 	rec = llmaccel_rec(ctx, id);
@@ -520,7 +527,7 @@ int llmaccel_submit_ioctl(struct drm_device *drm, void *data,
 	if (READ_ONCE(ctx->banned))
 		return -ECANCELED;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
 	if (!job)
 		return -ENOMEM;
 	kref_init(&job->ref);

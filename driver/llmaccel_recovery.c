@@ -20,10 +20,12 @@
  *      the device's queues and interrupts, collect finished jobs;
  *   2. global reset, then address spaces and rings are programmed again;
  *   3. the schedulers resume.
- * Either way, the guilty job completes with LLA_ERR_HANG, and every other
- * job that was on a reset ring goes back on it and runs again from its
- * start (jobs of banned contexts go down as zero-length descriptors the
- * device rejects, so fences still signal in ring order).
+ * Either way, the guilty job completes with LLA_ERR_HANG, a job the reset
+ * interrupted (the device marked it started) completes with
+ * LLA_ERR_RESET and is never run again, and every job that had not
+ * started goes back on the ring (jobs of banned contexts go down as
+ * zero-length descriptors the device rejects, so fences still signal in
+ * ring order).
  * No drm_sched_stop()/drm_sched_start(): the hardware fences of requeued
  * jobs stay armed, so the scheduler never sees them cancelled.
  */
@@ -34,6 +36,11 @@
 
 #include "llmaccel_compat.h"
 #include "llmaccel_drv.h"
+
+static unsigned int max_job_ms = 300000;
+module_param(max_job_ms, uint, 0644);
+MODULE_PARM_DESC(max_job_ms,
+		 "maximum runtime of one job on the device in ms, checked every hang_check_ms (default 300000; 0 = no limit but the submitter's)");
 
 static bool queue_reset = true;
 module_param(queue_reset, bool, 0644);
@@ -65,16 +72,53 @@ static void llmaccel_ban(struct llmaccel_device *ldev, struct llmaccel_ctx *ctx)
 		 ctx->asid, ctx->pid);
 }
 
-/* Step 4 for one queue (q->lock held, device freshly programmed). */
-static void llmaccel_queue_requeue(struct llmaccel_queue *q,
-				   struct llmaccel_job *guilty)
+/*
+ * Had the job in ring slot @i begun when the device was reset?  Jobs the
+ * device completed were retired before the reset, so a record left with
+ * STARTED or VALID belongs to a job the reset interrupted.
+ */
+static bool llmaccel_slot_started(struct llmaccel_queue *q, u32 i)
+{
+	u32 flags = le32_to_cpu((__force __le32)READ_ONCE(q->compl[i].flags));
+
+	return flags & (LLA_COMPL_F_STARTED | LLA_COMPL_F_VALID);
+}
+
+/*
+ * Step 4a for one queue, after the reset and before its ring is
+ * programmed again (which clears the completion slots): take every job
+ * off the ring.  The guilty job and the jobs the reset interrupted are
+ * completed; the rest wait in q->scratch.  Returns their number.
+ */
+static u32 llmaccel_queue_collect(struct llmaccel_queue *q,
+				  struct llmaccel_job *guilty,
+				  u32 guilty_status)
 {
 	u32 mask = q->entries - 1;
 	u32 i, n = 0;
 
+	lockdep_assert_held(&q->lock);
 	for (i = q->retire; i != q->tail; i = (i + 1) & mask) {
-		q->scratch[n++] = q->jobs[i];
+		struct llmaccel_job *job = q->jobs[i];
+
 		q->jobs[i] = NULL;
+		if (job == guilty) {
+			/* A cancelled job was never the cause: report it so. */
+			llmaccel_job_done(job, job->cancel ?
+					  DRM_LLMACCEL_STATUS_CANCELED :
+					  guilty_status, 0, 0, 0);
+		} else if (llmaccel_slot_started(q, i)) {
+			/*
+			 * Never run a job twice: one that had begun may have
+			 * made changes that do not repeat (a semaphore add,
+			 * an in-place update), so it ends here.
+			 */
+			llmaccel_job_done(job, job->cancel ?
+					  DRM_LLMACCEL_STATUS_CANCELED :
+					  LLA_ERR_RESET, 0, 0, 0);
+		} else {
+			q->scratch[n++] = job;
+		}
 	}
 	q->retire = 0;
 	q->tail = 0;
@@ -83,18 +127,20 @@ static void llmaccel_queue_requeue(struct llmaccel_queue *q,
 						    q->busy_since));
 		q->busy_since = 0;
 	}
+	return n;
+}
+
+/* Step 4b: the @n collected jobs go back on the freshly programmed ring. */
+static void llmaccel_queue_resubmit(struct llmaccel_queue *q, u32 n)
+{
+	u32 i;
+
+	lockdep_assert_held(&q->lock);
 	for (i = 0; i < n; i++) {
 		struct llmaccel_job *job = q->scratch[i];
 
 		q->scratch[i] = NULL;
-		if (job == guilty) {
-			/* A cancelled job was never the cause: report it so. */
-			llmaccel_job_done(job, job->cancel ?
-					  DRM_LLMACCEL_STATUS_CANCELED :
-					  LLA_ERR_HANG, 0, 0, 0);
-			continue;
-		}
-		if (READ_ONCE(job->ctx->banned))
+		if (llmaccel_ctx_dead(job->ctx))
 			job->cancel = true;
 		llmaccel_queue_write_desc(q, job);
 	}
@@ -108,9 +154,10 @@ static void llmaccel_queue_requeue(struct llmaccel_queue *q,
  * workqueue, drm_dev_enter() held.
  */
 static void llmaccel_recover(struct llmaccel_device *ldev,
-			     struct llmaccel_job *guilty,
+			     struct llmaccel_job *guilty, u32 guilty_status,
 			     struct drm_sched_job *tdr_job)
 {
+	u32 requeue[LLA_MAX_QUEUES];
 	struct llmaccel_ctx *ctx;
 	unsigned long flags;
 	unsigned int i;
@@ -130,14 +177,24 @@ static void llmaccel_recover(struct llmaccel_device *ldev,
 
 	mutex_lock(&ldev->ctx_lock);
 	llmaccel_hw_reset(ldev);
+	for (i = 0; i < ldev->num_queues; i++) {
+		struct llmaccel_queue *q = &ldev->queues[i];
+
+		spin_lock_irqsave(&q->lock, flags);
+		requeue[i] = llmaccel_queue_collect(q, guilty, guilty_status);
+		spin_unlock_irqrestore(&q->lock, flags);
+	}
+	/* A closed file's address space stays off: its jobs stay cancelled. */
 	list_for_each_entry(ctx, &ldev->ctx_list, node)
-		llmaccel_hw_as_enable(ldev, ctx->asid, ctx->mmu.root.dma);
+		if (!READ_ONCE(ctx->closed))
+			llmaccel_hw_as_enable(ldev, ctx->asid,
+					      ctx->mmu.root.dma);
 	llmaccel_hw_start(ldev);
 	for (i = 0; i < ldev->num_queues; i++) {
 		struct llmaccel_queue *q = &ldev->queues[i];
 
 		spin_lock_irqsave(&q->lock, flags);
-		llmaccel_queue_requeue(q, guilty);
+		llmaccel_queue_resubmit(q, requeue[i]);
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
 	mutex_unlock(&ldev->ctx_lock);
@@ -145,7 +202,7 @@ static void llmaccel_recover(struct llmaccel_device *ldev,
 	atomic64_inc(&ldev->reset_count);
 	llmaccel_watchdog_rearm(ldev);
 	if (tdr_job)
-		lla_sched_job_requeue(tdr_job);
+		lla_sched_job_reinsert(tdr_job);
 	for (i = 0; i < ldev->num_queues; i++)
 		drm_sched_wqueue_start(&ldev->queues[i].sched);
 	drm_info(&ldev->drm, "device reset done (%lld resets)\n",
@@ -160,12 +217,12 @@ static void llmaccel_recover(struct llmaccel_device *ldev,
  */
 static bool llmaccel_recover_queue(struct llmaccel_device *ldev,
 				   struct llmaccel_queue *q,
-				   struct llmaccel_job *guilty,
+				   struct llmaccel_job *guilty, u32 guilty_status,
 				   struct drm_sched_job *tdr_job)
 {
 	int irq = pci_irq_vector(ldev->pdev, LLA_MSIX_VEC_QUEUE(q->idx));
 	unsigned long flags;
-	u32 mask, st;
+	u32 mask, st, n;
 	int ret;
 
 	drm_sched_wqueue_stop(&q->sched);
@@ -195,8 +252,9 @@ static bool llmaccel_recover_queue(struct llmaccel_device *ldev,
 	}
 
 	spin_lock_irqsave(&q->lock, flags);
+	n = llmaccel_queue_collect(q, guilty, guilty_status);
 	llmaccel_hw_queue_start(q);
-	llmaccel_queue_requeue(q, guilty);
+	llmaccel_queue_resubmit(q, n);
 	spin_unlock_irqrestore(&q->lock, flags);
 	lla_wr(ldev, LLA_REG_IRQ_MASK, mask | LLA_IRQ_QUEUE(q->idx));
 	/* Anything that completed meanwhile. */
@@ -206,14 +264,47 @@ static bool llmaccel_recover_queue(struct llmaccel_device *ldev,
 	q->wd_heartbeat = U64_MAX;
 	q->wd_done_seq = U64_MAX;
 	if (tdr_job)
-		lla_sched_job_requeue(tdr_job);
+		lla_sched_job_reinsert(tdr_job);
 	drm_sched_wqueue_start(&q->sched);
 	drm_info(&ldev->drm, "%s: queue reset done (%lld resets)\n", q->name,
 		 (long long)atomic64_read(&ldev->reset_count));
 	return true;
 }
 
-/* The oldest job on @q's ring, with its fence referenced, or NULL. */
+/*
+ * Stop the running job of @q with @status: a queue reset when the device
+ * has one, else a whole-device reset.
+ */
+static void llmaccel_recover_stop(struct llmaccel_device *ldev,
+				  struct llmaccel_queue *q,
+				  struct llmaccel_job *guilty, u32 status,
+				  struct drm_sched_job *tdr_job)
+{
+	if (!queue_reset || !(ldev->caps & LLA_CAP_QUEUE_RESET) ||
+	    !llmaccel_recover_queue(ldev, q, guilty, status, tdr_job))
+		llmaccel_recover(ldev, guilty, status, tdr_job);
+}
+
+/*
+ * Hold a job found on a ring: its fence reference keeps the job structure,
+ * its context reference the context, which free_job() may otherwise
+ * release while recovery still looks at it.  q->lock held: a job on the
+ * ring has not been through free_job().
+ */
+static void llmaccel_job_hold(struct llmaccel_job *job)
+{
+	lockdep_assert_held(&job->q->lock);
+	dma_fence_get(&job->hw_fence);
+	llmaccel_ctx_get(job->ctx);
+}
+
+static void llmaccel_job_unhold(struct llmaccel_job *job)
+{
+	llmaccel_ctx_put(job->ctx);
+	dma_fence_put(&job->hw_fence);
+}
+
+/* The oldest job on @q's ring, held, or NULL. */
 static struct llmaccel_job *llmaccel_oldest_job(struct llmaccel_queue *q)
 {
 	struct llmaccel_job *job = NULL;
@@ -222,7 +313,7 @@ static struct llmaccel_job *llmaccel_oldest_job(struct llmaccel_queue *q)
 	spin_lock_irqsave(&q->lock, flags);
 	if (q->retire != q->tail) {
 		job = q->jobs[q->retire];
-		dma_fence_get(&job->hw_fence);
+		llmaccel_job_hold(job);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	return job;
@@ -246,11 +337,36 @@ static void llmaccel_recover_hang(struct llmaccel_device *ldev,
 			q->name, guilty->job_id, guilty->ctx->asid);
 		llmaccel_ban(ldev, guilty->ctx);
 	}
-	if (!queue_reset || !(ldev->caps & LLA_CAP_QUEUE_RESET) ||
-	    !llmaccel_recover_queue(ldev, q, guilty, tdr_job))
-		llmaccel_recover(ldev, guilty, tdr_job);
+	llmaccel_recover_stop(ldev, q, guilty, LLA_ERR_HANG, tdr_job);
 	if (guilty)
-		dma_fence_put(&guilty->hw_fence);
+		llmaccel_job_unhold(guilty);
+}
+
+/*
+ * The oldest job on @q if it has run longer than its limit (the
+ * submitter's max_runtime_ms, at most max_job_ms), with its fence
+ * referenced; else NULL.
+ */
+static struct llmaccel_job *llmaccel_overrun_job(struct llmaccel_queue *q)
+{
+	struct llmaccel_job *job = NULL;
+	unsigned long flags;
+	u32 limit;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->retire != q->tail) {
+		job = q->jobs[q->retire];
+		limit = job->max_runtime_ms;
+		if (max_job_ms && (!limit || limit > max_job_ms))
+			limit = max_job_ms;
+		if (limit && !job->cancel &&
+		    ktime_ms_delta(ktime_get(), q->head_since) >= limit)
+			llmaccel_job_hold(job);
+		else
+			job = NULL;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return job;
 }
 
 enum drm_gpu_sched_stat llmaccel_timedout_job(struct drm_sched_job *sjob)
@@ -258,12 +374,13 @@ enum drm_gpu_sched_stat llmaccel_timedout_job(struct drm_sched_job *sjob)
 	struct llmaccel_job *job = to_job(sjob);
 	struct llmaccel_queue *q = job->q;
 	struct llmaccel_device *ldev = q->ldev;
+	struct llmaccel_job *overrun;
 	u64 hb, done;
 	int idx;
 
 	if (!drm_dev_enter(&ldev->drm, &idx)) {
 		/* Unplugged: remove() completed or will complete the job. */
-		lla_sched_job_requeue(sjob);
+		lla_sched_job_reinsert(sjob);
 		return DRM_GPU_SCHED_STAT_ENODEV;
 	}
 
@@ -271,6 +388,19 @@ enum drm_gpu_sched_stat llmaccel_timedout_job(struct drm_sched_job *sjob)
 	llmaccel_queue_retire(q);
 	if (job->hw_fence_init && dma_fence_is_signaled(&job->hw_fence))
 		goto not_hung;
+
+	/* Past its maximum runtime: stopped, however well it progresses. */
+	overrun = llmaccel_overrun_job(q);
+	if (overrun) {
+		drm_info(&ldev->drm, "%s: job %llu of context %u stopped after its maximum runtime\n",
+			 q->name, overrun->job_id, overrun->ctx->asid);
+		llmaccel_recover_stop(ldev, q, overrun,
+				      DRM_LLMACCEL_STATUS_RUNTIME_EXCEEDED,
+				      sjob);
+		llmaccel_job_unhold(overrun);
+		drm_dev_exit(idx);
+		return LLA_SCHED_STAT_RESET;
+	}
 
 	hb = llmaccel_rd64(ldev, LLA_REG_HEARTBEAT_LO);
 	done = llmaccel_rd64(ldev, LLA_REG_QUEUE(q->idx) + LLA_Q_DONE_SEQ_LO);
@@ -298,7 +428,7 @@ void llmaccel_reset_work(struct work_struct *work)
 	atomic_set(&ldev->reset_requested, 0);
 	if (!drm_dev_enter(&ldev->drm, &idx))
 		return;
-	llmaccel_recover(ldev, NULL, NULL);
+	llmaccel_recover(ldev, NULL, 0, NULL);
 	drm_dev_exit(idx);
 }
 

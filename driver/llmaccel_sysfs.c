@@ -5,6 +5,10 @@
  *   reset_count    resets done by the driver (hangs, requests)
  *   busy_time_ns   per queue: wall time with work on the ring
  *   utilization    per queue: busy percent since the driver loaded
+ *   pinned_bytes   BO bytes pinned on the device now, all files
+ *   pinned_limit   the device-wide and the per-file limit in force on
+ *                  pinned BO bytes (module parameters pin_limit_mb and
+ *                  pin_limit_file_mb, or their defaults)
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -60,10 +64,30 @@ static ssize_t utilization_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(utilization);
 
+static ssize_t pinned_bytes_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  llmaccel_dev_pinned(llmaccel_kdev(dev)));
+}
+static DEVICE_ATTR_RO(pinned_bytes);
+
+static ssize_t pinned_limit_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	u64 dev_limit, file_limit;
+
+	llmaccel_pin_limits(&dev_limit, &file_limit);
+	return sysfs_emit(buf, "%llu %llu\n", dev_limit, file_limit);
+}
+static DEVICE_ATTR_RO(pinned_limit);
+
 static struct attribute *llmaccel_attrs[] = {
 	&dev_attr_reset_count.attr,
 	&dev_attr_busy_time_ns.attr,
 	&dev_attr_utilization.attr,
+	&dev_attr_pinned_bytes.attr,
+	&dev_attr_pinned_limit.attr,
 	NULL
 };
 

@@ -9,7 +9,8 @@
 #                         selftests/llmaccel/ksft-headers.sh, never
 #                         committed) with the rtl-model compiled in
 #   make check-kselftest  build the module and the suite, then boot the VM
-#                         three times (QEMU device properties in brackets):
+#                         once per suite below (QEMU device properties in
+#                         brackets):
 #     kselftest-llmaccel         [defaults] everything but the fault-
 #                                injection fixtures: ioctls, bad input,
 #                                fences, model-exact jobs, isolation,
@@ -20,6 +21,15 @@
 #     kselftest-llmaccel-inject  [inject-dma-fail=8, inject-drop-irq=2,
 #                                inject-corrupt-compl=3] DMA error, lost
 #                                interrupt, corrupt completion; dmesg
+#     kselftest-core-ioctl       [defaults] llmaccel_core_ioctl_test: every
+#                                DRM core ioctl number as uid 65534 (the
+#                                filter in driver/llmaccel_ioctl.c); dmesg
+#     kselftest-limits           [defaults] llmaccel_limits_test: pinned BO
+#                                memory limits as uid 65534 (per file,
+#                                device-wide, dma-buf, killed process, the
+#                                defaults vs MemAvailable, a job after);
+#                                dmesg (module pin_limit_mb=48,
+#                                pin_limit_file_mb=32: small, so quick)
 #                         TAP in $(TAPDIR)/<name>.tap, exit status in
 #                         <name>.rc (as scripts/run-tap.sh), console in
 #                         <name>.console.  Each binary run is one TAP plan.
@@ -30,6 +40,7 @@
 SELFTEST_DIR     ?= $(BUILD)/selftests
 KSFT_INC         ?= $(KSRC_CACHE)/selftests
 SELFTEST_BIN     := $(SELFTEST_DIR)/llmaccel_test
+SELFTEST_CORE_IOCTL := $(SELFTEST_DIR)/llmaccel_core_ioctl_test
 SELFTEST_VGEM    := $(SELFTEST_DIR)/vgem.ko
 KSELFTEST_TIMEOUT ?= 600
 KSELFTEST_HANG_Q ?= 3
@@ -37,6 +48,10 @@ KSELFTEST_HANG_Q ?= 3
 # interrupts are found in 1-2 intervals, so a short one keeps them quick.
 KSELFTEST_HANG_CHECK_MS ?= 250
 KSELFTEST_INJECT ?= inject-dma-fail=8,inject-drop-irq=2,inject-corrupt-compl=3
+# Pinned-memory limits of the limits boot (MiB): small, so filling them is
+# quick; the test reads them back from sysfs.
+KSELFTEST_PIN_LIMIT_MB ?= 48
+KSELFTEST_PIN_LIMIT_FILE_MB ?= 32
 comma := ,
 
 .PHONY: selftests check-kselftest selftests-clean
@@ -60,11 +75,11 @@ $(SELFTEST_VGEM):
 # next one (the summary reads the .rc files).
 KSELFTEST_RUN = $(VM_RUN) --timeout $(KSELFTEST_TIMEOUT) \
 	--module $(DRIVER_KO) --module $(SELFTEST_VGEM) \
-	--add $(SELFTEST_BIN):/tests/llmaccel_test \
+	--add $(SELFTEST_DIR):/tests/bin \
 	--add selftests/llmaccel/run-in-vm.sh:/tests/run-in-vm.sh
 
-define kselftest_boot # name, device, runner arguments
-	echo "== suite $(1): $(SELFTEST_BIN) in the VM (-device $(2))"; \
+define kselftest_boot # name, device, runner arguments (binary, options)
+	echo "== suite $(1): sh run-in-vm.sh $(3) in the VM (-device $(2))"; \
 	t0=$$(date +%s); \
 	$(KSELFTEST_RUN) --device $(2) --out $(TAPDIR)/$(1).tap \
 		--log $(TAPDIR)/$(1).console -- sh /tests/run-in-vm.sh $(3); \
@@ -80,9 +95,11 @@ check-kselftest: qemu module selftests
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) \
 		$(SELFTEST_VGEM)
 	@mkdir -p $(TAPDIR)
-	@$(call kselftest_boot,kselftest-llmaccel,llmaccel,-F hang -F inject)
-	@$(call kselftest_boot,kselftest-llmaccel-hang,llmaccel$(comma)inject-hang-queue=$(KSELFTEST_HANG_Q),--hang-queue $(KSELFTEST_HANG_Q) --param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) -f hang -f final)
-	@$(call kselftest_boot,kselftest-llmaccel-inject,llmaccel$(comma)$(KSELFTEST_INJECT),--param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) -f inject -f final)
+	@$(call kselftest_boot,kselftest-llmaccel,llmaccel,llmaccel_test -F hang -F inject)
+	@$(call kselftest_boot,kselftest-llmaccel-hang,llmaccel$(comma)inject-hang-queue=$(KSELFTEST_HANG_Q),--hang-queue $(KSELFTEST_HANG_Q) --param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) llmaccel_test -f hang -f final)
+	@$(call kselftest_boot,kselftest-llmaccel-inject,llmaccel$(comma)$(KSELFTEST_INJECT),--param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) llmaccel_test -f inject -f final)
+	@$(call kselftest_boot,kselftest-core-ioctl,llmaccel,llmaccel_core_ioctl_test)
+	@$(call kselftest_boot,kselftest-limits,llmaccel,--param pin_limit_mb=$(KSELFTEST_PIN_LIMIT_MB) --param pin_limit_file_mb=$(KSELFTEST_PIN_LIMIT_FILE_MB) llmaccel_limits_test)
 
 selftests-clean:
 	rm -rf $(SELFTEST_DIR)

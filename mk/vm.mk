@@ -8,6 +8,10 @@
 #   make check-vm   boot the VM and run tests/vm/pci-check.sh: TAP in
 #                   $(TAPDIR)/vm-pci.tap, exit status in $(TAPDIR)/vm-pci.rc
 #                   (as scripts/run-tap.sh), console in vm-pci.console
+#   make check-vm-idmatch  boot the VM with three llmaccel functions (our
+#                   identity; our IDs with another class; QXL's IDs) and run
+#                   tests/vm/id-match.sh: llmaccel.ko binds only the first;
+#                   TAP in $(TAPDIR)/vm-idmatch.tap, status in .rc
 #   make vm-shell   interactive busybox shell in the VM (Ctrl-A x quits)
 #
 # VM_RUN is the runner command line for further suites, e.g.
@@ -29,7 +33,7 @@ VM_RUN = LLMACCEL_VM_CACHE=$(abspath $(VM_DIR))/initramfs \
 	 tools/llmaccel-vm --qemu $(QEMU_BIN) --timeout $(VM_TIMEOUT) \
 	 $(foreach m,$(VM_MODULES),--module $(m))
 
-.PHONY: vm-deps check-vm vm-shell
+.PHONY: vm-deps check-vm check-vm-idmatch vm-shell
 
 vm-deps:
 	@scripts/setup-vm-deps.sh
@@ -57,6 +61,20 @@ check-vm: qemu $(VM_HWENV)
 		-- sh /tests/pci-check.sh /tests/hw.env $(VM_PCI_QUEUES); \
 	echo $$? >$(TAPDIR)/vm-pci.rc; \
 	cat $(TAPDIR)/vm-pci.tap
+
+check-vm-idmatch: qemu $(VM_HWENV)
+	@scripts/setup-vm-deps.sh
+	@mkdir -p $(TAPDIR)
+	@echo "== suite vm-idmatch: tests/vm/id-match.sh in the VM (three functions)"
+	@$(VM_RUN) --device llmaccel \
+		--qemu-arg -device --qemu-arg llmaccel,class=0x0b40,revision=5 \
+		--qemu-arg -device --qemu-arg llmaccel,vendor-id=0x1b36,device-id=0x0100,class=0x0380 \
+		--add $(VM_HWENV):/tests/hw.env \
+		--add tests/vm/id-match.sh:/tests/id-match.sh \
+		--out $(TAPDIR)/vm-idmatch.tap --log $(TAPDIR)/vm-idmatch.console \
+		-- sh /tests/id-match.sh /tests/hw.env; \
+	echo $$? >$(TAPDIR)/vm-idmatch.rc; \
+	cat $(TAPDIR)/vm-idmatch.tap
 
 vm-shell: qemu
 	@scripts/setup-vm-deps.sh

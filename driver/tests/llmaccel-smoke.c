@@ -573,7 +573,7 @@ int main(int argc, char **argv)
 		ok(xioctl(fd, DRM_IOCTL_LLMACCEL_SUBMIT, &s) == -EINVAL,
 		   "SUBMIT flags -EINVAL");
 		s.flags = 0;
-		s.reserved[1] = 1;
+		s.reserved = 1;
 		ok(xioctl(fd, DRM_IOCTL_LLMACCEL_SUBMIT, &s) == -EINVAL,
 		   "SUBMIT reserved -EINVAL");
 		s.reserved[1] = 0;

@@ -17,19 +17,17 @@ ok() {	# ok STATUS DESCRIPTION
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
 		echo "not ok $n - $2"; fails=$((fails + 1)); fi
 }
-# The llmaccel function: vendor 0x1b36, device 0x0100.
-pci=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor")" = 0x1b36 ] && [ "$(cat "$d/device")" = 0x0100 ] &&
-		pci=$(basename "$d") && break
-done
-
 modprobe llmaccel
 ok $? "modprobe llmaccel"
 [ -c /dev/accel/accel0 ]
 ok $? "/dev/accel/accel0 is a character device"
-readlink /sys/bus/pci/devices/$pci/driver | grep -q llmaccel
-ok $? "PCI function $pci bound to llmaccel"
+# The function the driver bound (the VM has exactly one llmaccel device).
+pci=
+for d in /sys/bus/pci/drivers/llmaccel/0000:*; do
+	[ -e "$d" ] && pci=$(basename "$d")
+done
+[ -n "$pci" ]
+ok $? "a PCI function ($pci) is bound to llmaccel"
 
 "$smoke" --bench 500 --hang "$hq" >/tmp/smoke.tap 2>&1
 r=$?

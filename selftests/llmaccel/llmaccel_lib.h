@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -517,6 +518,57 @@ static inline int syncobj_fence_status(int fd, uint32_t h, int *status)
 	if (!r)
 		*status = info.status;
 	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* The kernel log                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Scan the whole kernel log: print the driver's warnings and errors as
+ * TAP comments (for the record) and every line that shows a kernel
+ * problem.  Returns the number of such lines, or a negative errno.
+ */
+static inline int dmesg_scan(void)
+{
+	static const char *const bad_log[] = {
+		"WARNING:", "BUG:", "BUG ", "Oops", "Call Trace", "leak",
+		"refcount_t", "general protection", "UBSAN",
+		"list_add corruption", "list_del corruption", "not clean",
+		"kernel NULL pointer", "hung_task", "blocked for more than",
+		"Tainted: G      D", "page allocation failure",
+	};
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), n;
+	char *log, *line, *save = NULL;
+	int bad = 0;
+	size_t i;
+
+	if (size <= 0)
+		return -EIO;
+	log = calloc(1, size + 1);
+	if (!log)
+		return -ENOMEM;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, size);
+	if (n < 0) {
+		free(log);
+		return -errno;
+	}
+	log[n] = 0;
+	for (line = strtok_r(log, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "llmaccel") && line[0] == '<' &&
+		    line[1] >= '0' && line[1] <= '4')
+			printf("# dmesg: %s\n", line);
+		for (i = 0; i < sizeof(bad_log) / sizeof(bad_log[0]); i++)
+			if (strstr(line, bad_log[i])) {
+				printf("# dmesg BAD: %s\n", line);
+				bad++;
+				break;
+			}
+	}
+	fflush(stdout);
+	free(log);
+	return bad;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,9 +1,9 @@
 #!/bin/sh
-# run-in-vm.sh [--hang-queue Q] [--param NAME=VALUE]... [HARNESS OPTION]...
+# run-in-vm.sh [--hang-queue Q] [--param NAME=VALUE]... TEST [HARNESS OPTION]...
 # Guest side of `make check-kselftest` (busybox sh, root): loads vgem (its
 # fences let tests hold jobs back without sleeping) and llmaccel with the
-# given module parameters, then runs the suite.  TAP on stdout, module
-# messages on stderr (the console).
+# given module parameters, then runs the suite binary TEST (a name in
+# /tests/bin).  TAP on stdout, module messages on stderr (the console).
 set -u
 params=
 while [ $# -gt 0 ]; do
@@ -22,4 +22,6 @@ if ! modprobe llmaccel $params >&2 || [ ! -c /dev/accel/accel0 ]; then
 	echo "Bail out! modprobe llmaccel$params: no /dev/accel/accel0"
 	exit 1
 fi
-exec /tests/llmaccel_test "$@"
+test=${1:?usage: run-in-vm.sh [OPTIONS] TEST [HARNESS OPTION]...}
+shift
+exec "/tests/bin/$test" "$@"

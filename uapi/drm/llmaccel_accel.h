@@ -159,6 +159,13 @@ struct drm_llmaccel_counters {
  *
  * The buffer is backed by shmem, pinned and mapped into the calling
  * file's device address space for its whole life.
+ *
+ * Pinned bytes are limited per file and per device (module parameters
+ * pin_limit_file_mb and pin_limit_mb, in force in sysfs pinned_limit).
+ * A buffer that would take the file's or the device's total beyond its
+ * limit fails with -ENOSPC and changes nothing.  A buffer's bytes count
+ * against both limits until the buffer is freed, which is when its last
+ * reference (handle, mmap, job, exported dma-buf) goes away.
  */
 struct drm_llmaccel_bo_create {
 	__u64 size;
@@ -231,6 +238,11 @@ struct drm_llmaccel_sync {
  * @pad: must be 0
  * @out_sync_point: timeline point for @out_sync, 0 to replace its fence
  * @job_id: out: identifies the job for WAIT and JOB_STATUS (never 0)
+ * @max_runtime_ms: the job is stopped with
+ *                  DRM_LLMACCEL_STATUS_RUNTIME_EXCEEDED once it has run
+ *                  this long on the device; 0 or more than the module
+ *                  parameter max_job_ms means max_job_ms (docs/uapi.md)
+ * @pad1: must be 0
  * @reserved: must be 0
  */
 struct drm_llmaccel_submit {
@@ -249,10 +261,17 @@ struct drm_llmaccel_submit {
 	__u32 out_sync;
 	__u64 out_sync_point;
 	__u64 job_id;
-	__u64 reserved[2];
+	__u32 max_runtime_ms;
+	__u32 pad1;
+	__u64 reserved;
 };
 
 #define DRM_LLMACCEL_MAX_BOS		4096
+/*
+ * Largest syncobj array of one call: SUBMIT's in_syncs, and the handles of
+ * the core's DRM_IOCTL_SYNCOBJ_{WAIT,RESET,SIGNAL,TIMELINE_WAIT,QUERY,
+ * TIMELINE_SIGNAL} on this node (more is -EINVAL).
+ */
 #define DRM_LLMACCEL_MAX_SYNCS		256
 
 /**
@@ -285,6 +304,8 @@ struct drm_llmaccel_wait {
 #define DRM_LLMACCEL_STATUS_CANCELED	0x100	/* context banned, not run */
 #define DRM_LLMACCEL_STATUS_BAD_COMPLETION 0x101 /* corrupt completion record */
 #define DRM_LLMACCEL_STATUS_DEVICE_LOST	0x102	/* device removed */
+/* stopped after its maximum runtime; the context is not banned */
+#define DRM_LLMACCEL_STATUS_RUNTIME_EXCEEDED 0x103
 
 /**
  * struct drm_llmaccel_job_status - outcome of a job of this file
