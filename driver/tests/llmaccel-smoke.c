@@ -576,7 +576,7 @@ int main(int argc, char **argv)
 		s.reserved = 1;
 		ok(xioctl(fd, DRM_IOCTL_LLMACCEL_SUBMIT, &s) == -EINVAL,
 		   "SUBMIT reserved -EINVAL");
-		s.reserved[1] = 0;
+		s.reserved = 0;
 		s.cmdbuf_handle = 0xdead;
 		ok(xioctl(fd, DRM_IOCTL_LLMACCEL_SUBMIT, &s) == -ENOENT,
 		   "SUBMIT bad handle -ENOENT");
