@@ -51,10 +51,17 @@ void llmaccel_job_alive(bool alive)
 		wake_up_all(&llmaccel_jobs_wq);
 }
 
-static void llmaccel_ctx_free(struct llmaccel_ctx *ctx)
+/*
+ * The file is closed and no job of it can run any more: give the address
+ * space back (device AS off, page tables freed, id free for the next
+ * open), even while BOs of the context live on in mmaps or dma-bufs.
+ * Process context: postclose() or a scheduler's free_job().
+ */
+static void llmaccel_ctx_as_release(struct kref *ref)
 {
+	struct llmaccel_ctx *ctx = container_of(ref, struct llmaccel_ctx,
+						as_users);
 	struct llmaccel_device *ldev = ctx->ldev;
-	unsigned int i;
 	int idx;
 
 	mutex_lock(&ldev->ctx_lock);
@@ -65,7 +72,25 @@ static void llmaccel_ctx_free(struct llmaccel_ctx *ctx)
 		drm_dev_exit(idx);
 	}
 	mutex_unlock(&ldev->ctx_lock);
+	/* The disable's invalidate waited for accesses in flight. */
+	llmaccel_mmu_release(&ctx->mmu);
 	ida_free(&ldev->as_ida, ctx->asid);
+}
+
+void llmaccel_ctx_as_get(struct llmaccel_ctx *ctx)
+{
+	kref_get(&ctx->as_users);
+}
+
+void llmaccel_ctx_as_put(struct llmaccel_ctx *ctx)
+{
+	kref_put(&ctx->as_users, llmaccel_ctx_as_release);
+}
+
+static void llmaccel_ctx_free(struct llmaccel_ctx *ctx)
+{
+	struct llmaccel_device *ldev = ctx->ldev;
+	unsigned int i;
 
 	for (i = 0; i < LLMACCEL_JOB_RECORDS; i++)
 		dma_fence_put(ctx->recs[i].done);
@@ -144,6 +169,7 @@ static int llmaccel_open(struct drm_device *drm, struct drm_file *file)
 		goto out;
 	}
 	kref_init(&ctx->ref);
+	kref_init(&ctx->as_users);
 	ctx->ldev = ldev;
 	ctx->pid = task_tgid_nr(current);
 	mutex_init(&ctx->lock);
@@ -196,6 +222,7 @@ static void llmaccel_postclose(struct drm_device *drm, struct drm_file *file)
 
 	llmaccel_ctx_close(ctx);
 	llmaccel_ctx_entities_fini(ctx);
+	llmaccel_ctx_as_put(ctx);
 	file->driver_priv = NULL;
 	llmaccel_ctx_put_sync(ctx);
 }

@@ -135,8 +135,9 @@ struct llmaccel_pt {
 
 struct llmaccel_mmu {
 	struct device *dev;
-	struct mutex lock;		/* the tables below root */
+	struct mutex lock;		/* the tables below root, released */
 	struct llmaccel_pt root;
+	bool released;			/* tables freed: nothing maps any more */
 };
 
 /* What JOB_STATUS and WAIT know about one job. */
@@ -164,6 +165,14 @@ struct llmaccel_ctx {
 
 	struct mutex mm_lock;		/* mm */
 	struct drm_mm mm;		/* device addresses */
+
+	/*
+	 * The address space (its id and page tables) is needed while the
+	 * file is open or one of its jobs may still run on the device, not
+	 * for as long as a BO outlives the file (mmap, dma-buf): as_users
+	 * counts the file and the jobs, and the last one gives it back.
+	 */
+	struct kref as_users;
 
 	struct mutex lock;		/* submit: entities, arm + push */
 	struct drm_sched_entity entity[LLA_MAX_QUEUES][LLMACCEL_NUM_PRIO];
@@ -274,10 +283,11 @@ extern const struct file_operations llmaccel_fops;
 
 /* llmaccel_mmu.c */
 int llmaccel_mmu_init(struct llmaccel_mmu *mmu, struct device *dev);
+void llmaccel_mmu_release(struct llmaccel_mmu *mmu);
 void llmaccel_mmu_fini(struct llmaccel_mmu *mmu);
 int llmaccel_mmu_map_sgt(struct llmaccel_mmu *mmu, u64 iova,
 			 struct sg_table *sgt, u64 size, bool writable);
-void llmaccel_mmu_unmap(struct llmaccel_mmu *mmu, u64 iova, u64 size);
+bool llmaccel_mmu_unmap(struct llmaccel_mmu *mmu, u64 iova, u64 size);
 
 /* llmaccel_gem.c */
 bool llmaccel_is_bo(struct drm_gem_object *obj);
@@ -313,6 +323,8 @@ void llmaccel_recovery_unplug(struct llmaccel_device *ldev);
 /* llmaccel_drv.c */
 void llmaccel_ctx_put(struct llmaccel_ctx *ctx);
 void llmaccel_ctx_get(struct llmaccel_ctx *ctx);
+void llmaccel_ctx_as_get(struct llmaccel_ctx *ctx);
+void llmaccel_ctx_as_put(struct llmaccel_ctx *ctx);
 void llmaccel_job_alive(bool alive);
 
 /* llmaccel_debugfs.c, llmaccel_sysfs.c */

@@ -133,9 +133,9 @@ static void llmaccel_bo_free(struct drm_gem_object *obj)
 		int idx;
 
 		if (drm_mm_node_allocated(&bo->node)) {
-			llmaccel_mmu_unmap(&ctx->mmu, bo->node.start,
-					   bo->node.size);
-			if (drm_dev_enter(&ldev->drm, &idx)) {
+			if (llmaccel_mmu_unmap(&ctx->mmu, bo->node.start,
+					       bo->node.size) &&
+			    drm_dev_enter(&ldev->drm, &idx)) {
 				if (ldev->hw_running)
 					llmaccel_hw_mmu_invalidate(ldev,
 								   ctx->asid);
@@ -165,6 +165,22 @@ static size_t llmaccel_bo_rss(struct drm_gem_object *obj)
 	return to_drm_gem_shmem_obj(obj)->pages ? obj->size : 0;
 }
 
+/*
+ * A mapping keeps the object, not the DRM file: with the file as vm_file,
+ * an mmap would keep a closed file open, and with it its context's
+ * address space (one of NUM_AS).  The pages come from the object's shmem
+ * file anyway.
+ */
+static int llmaccel_bo_mmap(struct drm_gem_object *obj,
+			    struct vm_area_struct *vma)
+{
+	int ret = drm_gem_shmem_object_mmap(obj, vma);
+
+	if (!ret && !obj->import_attach)
+		vma_set_file(vma, obj->filp);
+	return ret;
+}
+
 static const struct drm_gem_object_funcs llmaccel_gem_funcs = {
 	.free = llmaccel_bo_free,
 	.print_info = drm_gem_shmem_object_print_info,
@@ -173,7 +189,7 @@ static const struct drm_gem_object_funcs llmaccel_gem_funcs = {
 	.get_sg_table = drm_gem_shmem_object_get_sg_table,
 	.vmap = drm_gem_shmem_object_vmap,
 	.vunmap = drm_gem_shmem_object_vunmap,
-	.mmap = drm_gem_shmem_object_mmap,
+	.mmap = llmaccel_bo_mmap,
 	.status = llmaccel_bo_status,
 	.rss = llmaccel_bo_rss,
 	.vm_ops = &drm_gem_shmem_vm_ops,

@@ -219,6 +219,7 @@ static void llmaccel_free_job(struct drm_sched_job *sjob)
 
 	drm_sched_job_cleanup(sjob);
 	llmaccel_job_put_bos(job);
+	llmaccel_ctx_as_put(job->ctx);
 	llmaccel_ctx_put(job->ctx);
 	kref_put(&job->ref, llmaccel_job_release);
 }
@@ -501,7 +502,8 @@ static int llmaccel_job_push(struct llmaccel_ctx *ctx, struct llmaccel_job *job,
 	else if (out)
 		drm_syncobj_replace_fence(out, done);
 
-	llmaccel_ctx_get(ctx);		/* dropped by free_job */
+	llmaccel_ctx_get(ctx);		/* both dropped by free_job */
+	llmaccel_ctx_as_get(ctx);
 	drm_sched_entity_push_job(&job->base);
 	*job_id = id;
 	return 0;

@@ -66,6 +66,18 @@ int llmaccel_mmu_init(struct llmaccel_mmu *mmu, struct device *dev)
 	return llmaccel_pt_alloc(mmu, &mmu->root, false);
 }
 
+/*
+ * Free every table once the device can no longer walk them (its address
+ * space is disabled and invalidated); later maps fail, unmaps do nothing.
+ */
+void llmaccel_mmu_release(struct llmaccel_mmu *mmu)
+{
+	mutex_lock(&mmu->lock);
+	llmaccel_pt_free(mmu, &mmu->root);
+	mmu->released = true;
+	mutex_unlock(&mmu->lock);
+}
+
 void llmaccel_mmu_fini(struct llmaccel_mmu *mmu)
 {
 	llmaccel_pt_free(mmu, &mmu->root);
@@ -136,6 +148,10 @@ int llmaccel_mmu_map_sgt(struct llmaccel_mmu *mmu, u64 iova,
 	if (!llmaccel_iova_range_ok(iova, size))
 		return -EINVAL;
 	mutex_lock(&mmu->lock);
+	if (mmu->released) {
+		mutex_unlock(&mmu->lock);
+		return -ENODEV;
+	}
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		dma_addr_t addr = sg_dma_address(sg);
 		u64 len = sg_dma_len(sg);
@@ -172,12 +188,21 @@ out:
 	return ret;
 }
 
-/* The caller invalidates the address space before reusing the pages. */
-void llmaccel_mmu_unmap(struct llmaccel_mmu *mmu, u64 iova, u64 size)
+/*
+ * Returns true when entries were cleared: the caller then invalidates the
+ * address space before reusing the pages.  False once the tables are
+ * released (the device cannot reach them).
+ */
+bool llmaccel_mmu_unmap(struct llmaccel_mmu *mmu, u64 iova, u64 size)
 {
+	bool live;
+
 	mutex_lock(&mmu->lock);
-	llmaccel_mmu_clear(mmu, iova, size);
+	live = !mmu->released;
+	if (live)
+		llmaccel_mmu_clear(mmu, iova, size);
 	mutex_unlock(&mmu->lock);
 	/* Cleared entries before the invalidate register write. */
 	wmb();
+	return live;
 }

@@ -2653,6 +2653,38 @@ TEST_F_TIMEOUT(isolation, threads_share_a_file, 120)
  * context reference can be dropped from a workqueue), so the number
  * opened here may fall short of NUM_AS - 1 by a few.
  */
+/*
+ * A closed file gives its address space back at once, even while its BOs
+ * live on in mmaps and exported dma-bufs: more files than the device has
+ * address spaces are opened and closed in turn, each leaving a mapped,
+ * exported BO behind; every open succeeds and every mapping still works.
+ */
+TEST_F(isolation, closed_file_frees_address_space)
+{
+	enum { N = LLA_MAX_AS + 8 };
+	struct bo bos[N];
+	int dmabufs[N], i, n = 0;
+
+	for (i = 0; i < N; i++) {
+		struct drm_prime_handle p = { .flags = DRM_CLOEXEC };
+		int fd = lla_open();
+
+		ASSERT_LE(0, fd) TH_LOG("open %d: %s", i, strerror(-fd));
+		ASSERT_EQ(0, bo_new(fd, 4096, 0, &bos[i]));
+		p.handle = bos[i].handle;
+		ASSERT_EQ(0, xioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p));
+		dmabufs[i] = p.fd;
+		((volatile uint32_t *)bos[i].map)[0] = 0xa5000000u | i;
+		close(fd);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0xa5000000u | i, ((volatile uint32_t *)bos[i].map)[0]);
+		munmap(bos[i].map, bos[i].size);
+		close(dmabufs[i]);
+	}
+}
+
 TEST_F(isolation, address_spaces_exhausted)
 {
 	int fds[LLA_MAX_AS + 1], n = 0, r = 0, i;
