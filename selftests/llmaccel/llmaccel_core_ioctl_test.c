@@ -16,18 +16,12 @@
  * Needs root (to set the node's group and to read the kernel log).
  */
 #define _GNU_SOURCE
-#include <grp.h>
 #include <stddef.h>
-#include <signal.h>
-#include <sys/wait.h>
 
 #include "llmaccel_lib.h"
 #include "kselftest_harness.h"
 
-#define NOBODY		65534
 #define CHILD_TIMEOUT_S	10
-/* A child's verdict: its errno (0 for success) as exit status. */
-#define EXIT_SETUP	250
 
 /* The core ioctls docs/uapi.md lists as admitted on the accel node. */
 static bool core_admitted(unsigned int nr)
@@ -58,53 +52,14 @@ struct core_fix {
 	int fd;			/* root's file, for checks afterwards */
 };
 
-/* Open the node as uid/gid 65534 (exits the child on failure). */
-static int nobody_open(void)
+/* In a child running as nobody: the node, opened as nobody. */
+static int nobody_fd(void)
 {
-	int fd;
+	int fd = lla_open();
 
-	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
-		_exit(EXIT_SETUP);
-	fd = open(lla_dev_path(), O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		_exit(EXIT_SETUP);
+		_exit(LLA_EXIT_SETUP);
 	return fd;
-}
-
-/*
- * Run @fn(@arg) in a child as nobody; the child's exit status (an errno,
- * 0 for success), -ETIMEDOUT if it did not end within CHILD_TIMEOUT_S,
- * or -ECHILD if it died of a signal.  SIGCHLD is the event waited for.
- */
-static int as_nobody(int (*fn)(int fd, void *arg), void *arg)
-{
-	struct timespec to = { .tv_sec = CHILD_TIMEOUT_S };
-	sigset_t set, old;
-	int status, r;
-	pid_t pid;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	pid = fork();
-	if (pid == 0)
-		_exit(fn(nobody_open(), arg));
-	if (pid < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -errno;
-	}
-	r = sigtimedwait(&set, NULL, &to);
-	if (r < 0 && waitpid(pid, &status, WNOHANG) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -ETIMEDOUT;
-	}
-	waitpid(pid, &status, 0);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (!WIFEXITED(status))
-		return -ECHILD;
-	return WEXITSTATUS(status);
 }
 
 struct raw_ioctl {
@@ -113,14 +68,15 @@ struct raw_ioctl {
 };
 
 /* One ioctl with a 128-byte argument of @fill bytes at the end of a page. */
-static int raw_ioctl(int fd, void *p)
+static int raw_ioctl(void *p)
 {
+	int fd = nobody_fd();
 	const struct raw_ioctl *a = p;
 	void *base;
 	uint8_t *buf = page_end(128, 0, &base);
 
 	if (!buf)
-		return EXIT_SETUP;
+		return LLA_EXIT_SETUP;
 	memset(buf, a->fill, 128);
 	return -xioctl(fd, a->cmd, buf);
 }
@@ -131,7 +87,7 @@ FIXTURE(core) { struct core_fix c; };
 FIXTURE_SETUP(core)
 {
 	ASSERT_EQ(0, stat(lla_dev_path(), &self->c.st0));
-	ASSERT_EQ(0, chown(lla_dev_path(), 0, NOBODY));
+	ASSERT_EQ(0, chown(lla_dev_path(), 0, LLA_NOBODY));
 	ASSERT_EQ(0, chmod(lla_dev_path(), 0660));
 	self->c.fd = lla_open();
 	ASSERT_LE(0, self->c.fd);
@@ -158,11 +114,11 @@ TEST_F(core, every_core_number)
 					    nr, 128),
 				.fill = fill,
 			};
-			int r = as_nobody(raw_ioctl, &a);
+			int r = as_nobody(raw_ioctl, &a, CHILD_TIMEOUT_S);
 
 			ASSERT_LE(0, r) TH_LOG("core nr 0x%02x fill 0x%02x: child %s",
 					       nr, fill, strerror(-r));
-			ASSERT_NE(EXIT_SETUP, r);
+			ASSERT_NE(LLA_EXIT_SETUP, r);
 			if (core_admitted(nr)) {
 				EXPECT_NE(ENOTTY, r)
 					TH_LOG("core nr 0x%02x refused", nr);
@@ -194,7 +150,7 @@ TEST_F(core, master_ioctls_refused)
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		struct raw_ioctl a = { .cmd = cmds[i] };
 
-		EXPECT_EQ(ENOTTY, as_nobody(raw_ioctl, &a))
+		EXPECT_EQ(ENOTTY, as_nobody(raw_ioctl, &a, CHILD_TIMEOUT_S))
 			TH_LOG("cmd 0x%lx", cmds[i]);
 		/* root gets the same answer: the node has no master */
 		EXPECT_EQ(-ENOTTY, xioctl(self->c.fd, cmds[i],
@@ -215,7 +171,7 @@ TEST_F(core, driver_numbers_past_the_table)
 			.fill = nr & 1 ? 0xff : 0,
 		};
 
-		EXPECT_EQ(EINVAL, as_nobody(raw_ioctl, &a))
+		EXPECT_EQ(EINVAL, as_nobody(raw_ioctl, &a, CHILD_TIMEOUT_S))
 			TH_LOG("driver nr 0x%02x", nr);
 	}
 }
@@ -226,8 +182,8 @@ TEST_F(core, other_ioctl_types)
 	struct raw_ioctl tcgets = { .cmd = 0x5401 /* TCGETS */ };
 	struct raw_ioctl other = { .cmd = _IOWR('x', 0x02, uint64_t) };
 
-	EXPECT_EQ(ENOTTY, as_nobody(raw_ioctl, &tcgets));
-	EXPECT_EQ(ENOTTY, as_nobody(raw_ioctl, &other));
+	EXPECT_EQ(ENOTTY, as_nobody(raw_ioctl, &tcgets, CHILD_TIMEOUT_S));
+	EXPECT_EQ(ENOTTY, as_nobody(raw_ioctl, &other, CHILD_TIMEOUT_S));
 	EXPECT_EQ(0, isatty(self->c.fd));
 }
 
@@ -242,8 +198,9 @@ struct array_case {
  * A syncobj array ioctl with @count handles: real syncobjs (created
  * signalled by the child) or garbage.
  */
-static int array_ioctl(int fd, void *p)
+static int array_ioctl(void *p)
 {
+	int fd = nobody_fd();
 	const struct array_case *c = p;
 	uint8_t args[128] = { 0 };
 	uint64_t handles_ptr = 0;
@@ -253,10 +210,10 @@ static int array_ioctl(int fd, void *p)
 	if (c->real_handles) {
 		h = calloc(c->count, sizeof(*h));
 		if (!h)
-			return EXIT_SETUP;
+			return LLA_EXIT_SETUP;
 		for (i = 0; i < c->count; i++)
 			if (syncobj_create(fd, DRM_SYNCOBJ_CREATE_SIGNALED, &h[i]))
-				return EXIT_SETUP;
+				return LLA_EXIT_SETUP;
 		handles_ptr = (uintptr_t)h;
 	}
 	memcpy(args + c->handles_off, &handles_ptr, sizeof(handles_ptr));
@@ -295,7 +252,7 @@ TEST_F(core, syncobj_array_counts)
 		for (j = 0; j < ARRAY_SIZE(too_many); j++) {
 			c.count = too_many[j];
 			c.real_handles = false;
-			EXPECT_EQ(EINVAL, as_nobody(array_ioctl, &c))
+			EXPECT_EQ(EINVAL, as_nobody(array_ioctl, &c, CHILD_TIMEOUT_S))
 				TH_LOG("cmd 0x%lx count %u", c.cmd, c.count);
 		}
 	}
@@ -310,15 +267,16 @@ TEST_F(core, syncobj_array_counts)
 			continue;
 		c.count = DRM_LLMACCEL_MAX_SYNCS;
 		c.real_handles = true;
-		EXPECT_EQ(0, as_nobody(array_ioctl, &c))
+		EXPECT_EQ(0, as_nobody(array_ioctl, &c, CHILD_TIMEOUT_S))
 			TH_LOG("cmd 0x%lx with %u signalled syncobjs", c.cmd,
 			       c.count);
 	}
 }
 
 /* What an accel client needs still works for nobody. */
-static int client_basics(int fd, void *arg)
+static int client_basics(void *arg)
 {
+	int fd = nobody_fd();
 	struct drm_get_cap cap = { .capability = DRM_CAP_SYNCOBJ };
 	char name[32] = { 0 };
 	struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
@@ -368,7 +326,7 @@ static int client_basics(int fd, void *arg)
 
 TEST_F(core, client_ioctls_work)
 {
-	EXPECT_EQ(0, as_nobody(client_basics, NULL));
+	EXPECT_EQ(0, as_nobody(client_basics, NULL, CHILD_TIMEOUT_S));
 }
 
 /* Afterwards: the device still runs jobs and the log is clean. */

@@ -21,6 +21,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -518,6 +521,59 @@ static inline int syncobj_fence_status(int fd, uint32_t h, int *status)
 	if (!r)
 		*status = info.status;
 	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Unprivileged children                                               */
+/* ------------------------------------------------------------------ */
+
+#define LLA_NOBODY	65534
+/* A child's exit status when it could not set itself up. */
+#define LLA_EXIT_SETUP	250
+
+/*
+ * Run @fn(@arg) in a child as uid/gid 65534 (the node must be open to
+ * that group): its exit status (by convention an errno, 0 for success,
+ * or LLA_EXIT_SETUP), -ETIMEDOUT if it did not end within @timeout_s
+ * (it is killed), or -ECHILD if it died of a signal.  The wait is for
+ * SIGCHLD, not a sleep.
+ */
+static inline int as_nobody(int (*fn)(void *arg), void *arg, int timeout_s)
+{
+	struct timespec to = { .tv_sec = timeout_s };
+	sigset_t set, old;
+	int status, r;
+	pid_t pid;
+
+	fflush(stdout);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(LLA_NOBODY) ||
+		    setuid(LLA_NOBODY))
+			_exit(LLA_EXIT_SETUP);
+		r = fn(arg);
+		fflush(stdout);
+		_exit(r);
+	}
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -errno;
+	}
+	r = sigtimedwait(&set, NULL, &to);
+	if (r < 0 && waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -ETIMEDOUT;
+	}
+	waitpid(pid, &status, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status);
 }
 
 /* ------------------------------------------------------------------ */

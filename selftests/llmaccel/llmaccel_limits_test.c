@@ -30,9 +30,7 @@
 #include "llmaccel_lib.h"
 #include "kselftest_harness.h"
 
-#define NOBODY		65534
 #define CHILD_TIMEOUT_S	300
-#define EXIT_SETUP	250
 #define MIB		(1ull << 20)
 #define BO_SIZE		(4 * MIB)
 /*
@@ -190,47 +188,6 @@ static int nobody_open(void)
 }
 
 /*
- * Run @fn(@arg) in a child as uid/gid 65534: its exit status (0 when
- * every check passed), -ETIMEDOUT, or -ECHILD if it died of a signal.
- */
-static int as_nobody(int (*fn)(void *arg), void *arg)
-{
-	struct timespec to = { .tv_sec = CHILD_TIMEOUT_S };
-	sigset_t set, old;
-	int status, r;
-	pid_t pid;
-
-	fflush(stdout);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	pid = fork();
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
-			_exit(EXIT_SETUP);
-		r = fn(arg);
-		fflush(stdout);
-		_exit(r);
-	}
-	if (pid < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -errno;
-	}
-	r = sigtimedwait(&set, NULL, &to);
-	if (r < 0 && waitpid(pid, &status, WNOHANG) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -ETIMEDOUT;
-	}
-	waitpid(pid, &status, 0);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (!WIFEXITED(status))
-		return -ECHILD;
-	return WEXITSTATUS(status);
-}
-
-/*
  * Create BOs of @size in @fd until BO_CREATE fails, at most @max: the
  * number created; *err gets the failure (0 if @max were created).
  * The handles go to @h (room for @max).
@@ -303,7 +260,7 @@ static int scenario_file_limit(void *arg)
 
 	(void)arg;
 	if (fd < 0)
-		return EXIT_SETUP;
+		return LLA_EXIT_SETUP;
 	CHK(file_limit < dev_limit && file_limit / BO_SIZE + 2 < MAX_BOS);
 	CHK(!fill_to(fd, file_limit, h, &n));
 	CHK_EQ(file_pinned(fd), file_limit);
@@ -357,7 +314,7 @@ static int scenario_dev_limit(void *arg)
 
 	(void)arg;
 	if (a < 0 || b < 0 || c < 0)
-		return EXIT_SETUP;
+		return LLA_EXIT_SETUP;
 	/* the second file's share must stay under its own limit */
 	CHK(rest > 0 && rest < file_limit);
 
@@ -408,7 +365,7 @@ static int scenario_dmabuf(void *arg)
 
 	(void)arg;
 	if (fd < 0)
-		return EXIT_SETUP;
+		return LLA_EXIT_SETUP;
 	CHK_EQ(bo_create(fd, BO_SIZE, 0, &p.handle, NULL), 0);
 	CHK_EQ(xioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p), 0);
 	CHK_EQ(gem_close(fd, p.handle), 0);
@@ -455,11 +412,11 @@ static int scenario_defaults(void *arg)
 
 	(void)arg;
 	if (!h || total <= 0)
-		return EXIT_SETUP;
+		return LLA_EXIT_SETUP;
 	for (i = 0; i < 2; i++) {
 		fd[i] = nobody_open();
 		if (fd[i] < 0)
-			return EXIT_SETUP;
+			return LLA_EXIT_SETUP;
 		/* big BOs first (quicker), then the exact rest */
 		n = fill(fd[i], big, share[i] / big, h, &err);
 		CHK_EQ(n, share[i] / big);
@@ -498,7 +455,7 @@ FIXTURE_SETUP(limits)
 	int r;
 
 	ASSERT_EQ(0, stat(lla_dev_path(), &self->st0));
-	ASSERT_EQ(0, chown(lla_dev_path(), 0, NOBODY));
+	ASSERT_EQ(0, chown(lla_dev_path(), 0, LLA_NOBODY));
 	ASSERT_EQ(0, chmod(lla_dev_path(), 0660));
 	self->fd = lla_open();
 	ASSERT_LE(0, self->fd);
@@ -542,19 +499,19 @@ TEST_F(limits, reported)
 
 TEST_F_TIMEOUT(limits, per_file, 120)
 {
-	EXPECT_EQ(0, as_nobody(scenario_file_limit, NULL));
+	EXPECT_EQ(0, as_nobody(scenario_file_limit, NULL, CHILD_TIMEOUT_S));
 	EXPECT_EQ(0, dev_pinned(self->fd));
 }
 
 TEST_F_TIMEOUT(limits, device_wide, 120)
 {
-	EXPECT_EQ(0, as_nobody(scenario_dev_limit, NULL));
+	EXPECT_EQ(0, as_nobody(scenario_dev_limit, NULL, CHILD_TIMEOUT_S));
 	EXPECT_EQ(0, dev_pinned(self->fd));
 }
 
 TEST_F_TIMEOUT(limits, dmabuf_keeps_charge, 120)
 {
-	EXPECT_EQ(0, as_nobody(scenario_dmabuf, NULL));
+	EXPECT_EQ(0, as_nobody(scenario_dmabuf, NULL, CHILD_TIMEOUT_S));
 	EXPECT_EQ(0, dev_pinned(self->fd));
 }
 
@@ -572,7 +529,7 @@ static int scenario_killed(void *arg)
 
 	(void)arg;
 	if (fd < 0)
-		return EXIT_SETUP;
+		return LLA_EXIT_SETUP;
 	CHK_EQ(bo_new(fd, BO_SIZE, 0, &m), 0);
 	p.handle = m.handle;
 	CHK_EQ(xioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p), 0);
@@ -583,7 +540,7 @@ static int scenario_killed(void *arg)
 
 TEST_F_TIMEOUT(limits, killed_process_returns_bytes, 120)
 {
-	EXPECT_EQ(-ECHILD, as_nobody(scenario_killed, NULL));
+	EXPECT_EQ(-ECHILD, as_nobody(scenario_killed, NULL, CHILD_TIMEOUT_S));
 	EXPECT_EQ(0, dev_pinned(self->fd));
 }
 
@@ -612,7 +569,7 @@ TEST_F_TIMEOUT(limits, defaults_keep_memory_available, 600)
 	EXPECT_EQ(want_dev & ~4095ull, dev_limit);
 	EXPECT_EQ(want_file & ~4095ull, file_limit);
 
-	r = as_nobody(scenario_defaults, NULL);
+	r = as_nobody(scenario_defaults, NULL, CHILD_TIMEOUT_S);
 	EXPECT_EQ(0, r);
 	EXPECT_EQ(0, dev_pinned(self->fd));
 
