@@ -177,8 +177,8 @@ static int run_direct(struct snap *s, accel_cmdbuf *cb,
 {
 	struct lla_mem mem = { s, snap_read, snap_write };
 	struct lla_exec_opts o = {
-		lla_uarch_preset_id(caps.preset), 0, 0,
-		(caps.caps & LLA_CAP_LUT_TLMM) ? 1u : 0u,
+		.uarch = lla_uarch_preset_id(caps.preset),
+		.use_lut = (caps.caps & LLA_CAP_LUT_TLMM) ? 1u : 0u,
 	};
 	int err;
 
