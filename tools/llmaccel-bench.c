@@ -7,7 +7,10 @@
  *     6912x2560) at M = 1 and M = 128; GOPS = 2*M*N*K / time;
  *   - attention prefill and decode with a 2B-shaped head configuration
  *     (20 query heads, 5 KV heads, head_dim 128) at several contexts;
- *   - null-job latency: NOP jobs, submit -> fence, p50 / p99.
+ *   - null-job latency: NOP jobs, submit -> fence, p50 / p99;
+ *   - the model tokenizers ("llama" SentencePiece and "gpt2" BPE, the
+ *     vocabularies of llmaccel-mkmodel's tiny model) on English-like
+ *     prompts of 1 KB, 100 KB and 1 MB: MB/s and tokens/s on the host.
  * Each figure is given as host wall time (submit to fence) beside the
  * modeled device time (the job result's cycles at the cycle model's
  * clock).  Results of the TLMM jobs are spot-checked against host
@@ -17,11 +20,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common.h"
 #include "libaccel.h"
+/* the tokenizer rows load a synthetic model written in-process */
+#define MKMODEL_NO_MAIN
+#include "llmaccel-mkmodel.c"
 
 #define PROG		"llmaccel-bench"
 #define MAX_CTX_LIST	8
+#define MAX_TOK_LIST	4
 
 /* The 2B-shaped attention head configuration. */
 #define ATTN_HEADS	20
@@ -31,12 +39,14 @@
 #define SEC_TLMM	(1u << 0)
 #define SEC_ATTN	(1u << 1)
 #define SEC_LAT		(1u << 2)
+#define SEC_TOK		(1u << 3)
 
 struct cfg {
 	const char *spec;
 	uint32_t reps, warmup, lat_jobs, queue, wfmt, sections;
 	uint32_t ctx[MAX_CTX_LIST], nctx;
 	uint32_t tlmm_m[2], ntlmm_m;
+	uint32_t tok_bytes[MAX_TOK_LIST], ntok_bytes;
 	double timeout_s;
 	bool json, quick;
 };
@@ -69,6 +79,13 @@ struct lat_row {
 	double dev_us;
 };
 
+struct tok_row {
+	const char *kind;		/* "spm" or "bpe" */
+	uint32_t vocab, bytes, reps;
+	size_t tokens;
+	double wall_s;			/* median */
+};
+
 struct bench {
 	struct cfg cfg;
 	accel_device *dev;
@@ -79,6 +96,8 @@ struct bench {
 	uint32_t nattn;
 	struct lat_row lat;
 	bool have_lat;
+	struct tok_row tok[2 * MAX_TOK_LIST];
+	uint32_t ntok;
 };
 
 static void usage(FILE *f)
@@ -98,7 +117,10 @@ static void usage(FILE *f)
 "  -n, --jobs N          NOP jobs for the latency figure (default 1000)\n"
 "  -c, --ctx N[,N...]    attention contexts (default 512,1024)\n"
 "  -m, --tlmm-m M[,M]    TLMM batch rows (default 1,128)\n"
-"  -o, --only LIST       sections to run: tlmm,attn,latency (default all)\n"
+"  -o, --only LIST       sections to run: tlmm,attn,latency,tok (default\n"
+"                        all)\n"
+"      --tok-bytes N[,N] tokenizer prompt sizes in bytes (default\n"
+"                        1024,102400,1048576; --quick 1024)\n"
 "      --queue Q         submission queue (default 0)\n"
 "      --wfmt t2|t5      TLMM weight format (default t2)\n"
 "      --timeout SEC     limit per job (default 600)\n"
@@ -108,7 +130,9 @@ static void usage(FILE *f)
 "GOPS = 2*M*N*K / time for TLMM; attention GFLOPS count the QK^T and PV\n"
 "products (4 * heads * head_dim per attended key).  Wall time is the\n"
 "median over the repetitions, submit to fence on the host; modeled time\n"
-"is the job's device cycles at the cycle model's clock.\n"
+"is the job's device cycles at the cycle model's clock.  Tokenizer rows\n"
+"time accel_model_tokenize() on the host (median of the repetitions that\n"
+"fit in about 0.3 s) with llmaccel-mkmodel's tiny vocabularies.\n"
 "The backend is the kernel driver unless LIBACCEL_BACKEND=sim (or the\n"
 "device spec \"sim\") selects the in-process simulator.\n"
 "Exit status: 0 success, 1 a job failed or gave wrong results, 2 usage\n"
@@ -468,6 +492,138 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* Tokenizer                                                           */
+/* ------------------------------------------------------------------ */
+/*
+ * English-like text from the vocabulary's words, with what a prompt also
+ * has: capitals (byte fallback in "llama"), punctuation, digits, line
+ * breaks, double spaces.
+ */
+static void tok_prompt(char *p, uint32_t len)
+{
+	uint32_t at = 0;
+
+	while (at < len) {
+		uint32_t r = rnd();
+		const char *w = mk_words[r % MK_NWORDS];
+		char word[32];
+		size_t l = strlen(w);
+
+		memcpy(word, w, l);
+		if ((r >> 8) % 11 == 0)
+			word[0] = (char)(word[0] - 'a' + 'A');
+		if ((r >> 12) % 13 == 0)
+			l += (size_t)snprintf(word + l, sizeof(word) - l, "%u",
+					      (r >> 16) % 1000);
+		if ((r >> 20) % 9 == 0)
+			word[l++] = ",.!?'"[(r >> 24) % 5];
+		word[l++] = (r >> 27) % 17 == 0 ? '\n' :
+			    (r >> 27) % 19 == 1 ? '\t' : ' ';
+		for (size_t i = 0; i < l && at < len; i++)
+			p[at++] = word[i];
+	}
+}
+
+/* The tiny preset's model with tokenizer @tok (enum mk_tok), loaded. */
+static int tok_model(struct bench *b, int tok, accel_model **m)
+{
+	struct mk_opts o = { "tiny", NULL, MK_TQ2_0, tok, -1, 1, 1, 0, 0 };
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	FILE *fp;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/llmaccel-bench-XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return fail("temporary model file", -errno);
+	fp = fdopen(fd, "wb");
+	if (!fp) {
+		close(fd);
+		unlink(path);
+		return fail("temporary model file", -errno);
+	}
+	err = mk_write_model(fp, &o);
+	if (fclose(fp) && !err)
+		err = -EIO;
+	if (!err)
+		err = accel_model_load(b->dev, path, NULL, m);
+	unlink(path);
+	return err ? fail("tokenizer model", err) : 0;
+}
+
+/* Warm-up, then repetitions until about 0.3 s (at least one). */
+static int bench_tok_row(accel_model *m, const char *text, uint32_t len,
+			 int32_t *ids, struct tok_row *row)
+{
+	uint64_t wall[64], total = 0, t0;
+	uint32_t n = 0;
+	size_t nt = 0;
+	int err;
+
+	err = accel_model_tokenize(m, text, len, 0, ids, (size_t)len + 1, &nt);
+	while (!err && n < 64 && (n == 0 || total < 300000000ull)) {
+		t0 = tool_now_ns();
+		err = accel_model_tokenize(m, text, len, 0, ids,
+					   (size_t)len + 1, &nt);
+		wall[n] = tool_now_ns() - t0;
+		total += wall[n++];
+	}
+	if (err)
+		return fail("tokenize", err);
+	row->bytes = len;
+	row->tokens = nt;
+	row->reps = n;
+	row->wall_s = (double)median(wall, n) * 1e-9;
+	return 0;
+}
+
+static int bench_tok(struct bench *b)
+{
+	uint32_t maxb = 0;
+	int32_t *ids;
+	char *text;
+	int err = 0;
+
+	for (uint32_t i = 0; i < b->cfg.ntok_bytes; i++)
+		if (b->cfg.tok_bytes[i] > maxb)
+			maxb = b->cfg.tok_bytes[i];
+	text = malloc(maxb);
+	ids = malloc(((size_t)maxb + 1) * sizeof(*ids));
+	if (!text || !ids) {
+		free(text);
+		free(ids);
+		return -ENOMEM;
+	}
+	tok_prompt(text, maxb);
+	for (int k = 0; k < 2 && !err; k++) {
+		struct accel_model_info info;
+		accel_model *m = NULL;
+
+		err = tok_model(b, k ? MK_BPE : MK_SPM, &m);
+		if (!err)
+			err = accel_model_info(m, &info);
+		for (uint32_t i = 0; i < b->cfg.ntok_bytes && !err; i++) {
+			struct tok_row *r = &b->tok[b->ntok];
+
+			/* a prefix: the rows differ only in length */
+			err = bench_tok_row(m, text, b->cfg.tok_bytes[i], ids,
+					    r);
+			if (!err) {
+				r->kind = k ? "bpe" : "spm";
+				r->vocab = info.n_vocab;
+				b->ntok++;
+			}
+		}
+		accel_model_free(m);
+	}
+	free(text);
+	free(ids);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
 /* Output                                                              */
 /* ------------------------------------------------------------------ */
 static double per_s(double x, double s)
@@ -536,6 +692,21 @@ static void print_tables(const struct bench *b)
 		printf("%10.1f %10.1f %10.1f %10.1f %10.1f %12llu %12.3f\n",
 		       l->p50_us, l->p99_us, l->mean_us, l->min_us, l->max_us,
 		       (unsigned long long)l->cycles, l->dev_us);
+	}
+	if (b->ntok) {
+		printf("\ntokenizer (accel_model_tokenize on the host, "
+		       "English-like prompt)\n");
+		printf("%-5s %6s %9s %9s %5s %10s %9s %11s\n", "kind",
+		       "vocab", "bytes", "tokens", "reps", "ms", "MB/s",
+		       "tokens/s");
+		for (uint32_t i = 0; i < b->ntok; i++) {
+			const struct tok_row *r = &b->tok[i];
+
+			printf("%-5s %6u %9u %9zu %5u %10.3f %9.2f %11.0f\n",
+			       r->kind, r->vocab, r->bytes, r->tokens, r->reps,
+			       r->wall_s * 1e3, per_s(r->bytes * 1e-6, r->wall_s),
+			       per_s((double)r->tokens, r->wall_s));
+		}
 	}
 }
 
@@ -616,6 +787,23 @@ static void print_json(const struct bench *b)
 	}
 	json_arr_end(&j);
 
+	json_arr_begin(&j, "tokenizer");
+	for (uint32_t i = 0; i < b->ntok; i++) {
+		const struct tok_row *r = &b->tok[i];
+
+		json_obj_begin(&j, NULL);
+		json_str(&j, "kind", r->kind);
+		json_u64(&j, "vocab", r->vocab);
+		json_u64(&j, "bytes", r->bytes);
+		json_u64(&j, "tokens", r->tokens);
+		json_u64(&j, "reps", r->reps);
+		json_dbl(&j, "wall_ms", r->wall_s * 1e3);
+		json_dbl(&j, "mb_per_s", per_s(r->bytes * 1e-6, r->wall_s));
+		json_dbl(&j, "tokens_per_s", per_s((double)r->tokens, r->wall_s));
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
 	if (b->have_lat) {
 		json_obj_begin(&j, "latency");
 		json_u64(&j, "jobs", b->lat.jobs);
@@ -670,6 +858,8 @@ static bool parse_sections(const char *s, uint32_t *mask)
 			*mask |= SEC_ATTN;
 		else if (!strcmp(tok, "latency") || !strcmp(tok, "lat"))
 			*mask |= SEC_LAT;
+		else if (!strcmp(tok, "tok") || !strcmp(tok, "tokenizer"))
+			*mask |= SEC_TOK;
 		else
 			return false;
 	}
@@ -684,7 +874,7 @@ static int bad_arg(const char *opt, const char *val)
 
 static int parse_args(int argc, char **argv, struct cfg *c)
 {
-	enum { OPT_QUEUE = 256, OPT_WFMT, OPT_TIMEOUT };
+	enum { OPT_QUEUE = 256, OPT_WFMT, OPT_TIMEOUT, OPT_TOK_BYTES };
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "quick", no_argument, NULL, 'q' },
@@ -697,18 +887,22 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		{ "queue", required_argument, NULL, OPT_QUEUE },
 		{ "wfmt", required_argument, NULL, OPT_WFMT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "tok-bytes", required_argument, NULL, OPT_TOK_BYTES },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool reps = false, warm = false, jobs = false, ctx = false, tm = false;
+	bool tb = false;
 	int o;
 
 	*c = (struct cfg){ .reps = 5, .warmup = 1, .lat_jobs = 1000,
 			   .wfmt = LLA_WFMT_T2, .timeout_s = 600,
-			   .sections = SEC_TLMM | SEC_ATTN | SEC_LAT,
+			   .sections = SEC_TLMM | SEC_ATTN | SEC_LAT | SEC_TOK,
 			   .ctx = { 512, 1024 }, .nctx = 2,
-			   .tlmm_m = { 1, 128 }, .ntlmm_m = 2 };
+			   .tlmm_m = { 1, 128 }, .ntlmm_m = 2,
+			   .tok_bytes = { 1024, 102400, 1048576 },
+			   .ntok_bytes = 3 };
 	while ((o = getopt_long(argc, argv, "d:qr:w:n:c:m:o:jh", opts,
 				NULL)) != -1) {
 		switch (o) {
@@ -763,6 +957,12 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 					       &c->timeout_s))
 				return bad_arg("--timeout", optarg);
 			break;
+		case OPT_TOK_BYTES:
+			if (!parse_list(optarg, 1, 1u << 30, c->tok_bytes,
+					MAX_TOK_LIST, &c->ntok_bytes))
+				return bad_arg("--tok-bytes", optarg);
+			tb = true;
+			break;
 		case 'j': c->json = true; break;
 		case 'h': usage(stdout); exit(TOOL_EXIT_OK);
 		default: usage(stderr); return TOOL_EXIT_USAGE;
@@ -785,6 +985,10 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		if (!tm) {
 			c->tlmm_m[0] = 1;
 			c->ntlmm_m = 1;
+		}
+		if (!tb) {
+			c->tok_bytes[0] = 1024;
+			c->ntok_bytes = 1;
 		}
 	}
 	return 0;
@@ -821,6 +1025,12 @@ static int run_all(struct bench *b)
 	}
 	if (b->cfg.sections & SEC_LAT) {
 		err = bench_latency(b);
+		if (err)
+			return err;
+	}
+	/* last: the rows above keep the random data they always had */
+	if (b->cfg.sections & SEC_TOK) {
+		err = bench_tok(b);
 		if (err)
 			return err;
 	}

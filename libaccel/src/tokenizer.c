@@ -33,6 +33,13 @@ struct tokenizer {
 	uint32_t *mlen;
 	uint32_t n_merges;
 	struct tok_map mmap;
+	/* No pair longer than these can be a token or a merge: no lookup. */
+	uint32_t max_len, max_mlen;
+	/*
+	 * Bit a * 256 + b: some token has byte b right after byte a.  Where
+	 * the text has two bytes that never do, no SPM merge crosses.
+	 */
+	uint8_t pairs[65536 / 8];
 	int32_t bos, eos, unk;
 	int add_bos, add_space_prefix;
 	uint16_t b2u[256];	/* GPT-2 bytes_to_unicode */
@@ -273,6 +280,8 @@ static int tok_load_merges(const struct gguf_file *f, struct tokenizer *t,
 			return gguf_fail(err, errlen,
 					"tokenizer.ggml.merges entry %u has no space", i);
 		tok_map_add(&t->mmap, t->marena, t->moff, t->mlen, i);
+		if (t->mlen[i] > t->max_mlen)
+			t->max_mlen = t->mlen[i];
 	}
 	return 0;
 }
@@ -355,8 +364,17 @@ MDL_API int tok_load(const struct gguf_file *f, struct tokenizer **out,
 		e = -ENOMEM;
 		goto fail;
 	}
-	for (uint32_t i = 0; i < t->n; i++)
+	for (uint32_t i = 0; i < t->n; i++) {
+		const unsigned char *p =
+			(const unsigned char *)t->arena + t->off[i];
+
 		tok_map_add(&t->map, t->arena, t->off, t->len, i);
+		if (t->len[i] > t->max_len)
+			t->max_len = t->len[i];
+		for (uint32_t k = 1; k < t->len[i]; k++)
+			t->pairs[(p[k - 1] << 5) | (p[k] >> 3)] |=
+				(uint8_t)(1u << (p[k] & 7));
+	}
 	e = tok_load_meta(f, t, err, errlen);
 	if (!e && t->kind == TOK_BPE)
 		e = tok_load_merges(f, t, err, errlen);
@@ -474,63 +492,250 @@ static size_t tok_utf8_len(unsigned char c)
 	return lens[c >> 4];
 }
 
+/*
+ * Both encoders merge adjacent symbols of a doubly linked list, best pair
+ * first, and keep every mergeable pair in a binary heap (llama.cpp's
+ * llm_tokenizer_spm/bpe): O(n log n) where rescanning all pairs after each
+ * merge was O(n^2).  A pair is not removed from the heap when a merge next
+ * to it changes it; it is dropped when popped (tok_cand_live).
+ */
 struct tok_sym {
-	size_t start, len;
-	int64_t prev, next;
-	float ps;		/* score of merging with next, -INF if none */
+	size_t start, len;	/* bytes of the symbol buffer; len 0: merged */
+	int64_t prev, next;	/* -1 at the ends */
 };
 
-static float tok_spm_pair(const struct tokenizer *t, const char *buf,
-			  const struct tok_sym *s, int64_t i)
+struct tok_cand {
+	double prio;		/* SPM score, or -rank for BPE: higher first */
+	size_t left;		/* merge this symbol with the one after it */
+	size_t size;		/* the pair's length when it was queued */
+};
+
+struct tok_heap {
+	struct tok_cand *v;
+	size_t n, cap;
+};
+
+/*
+ * Highest priority first, then leftmost: the pair the whole-list scan
+ * picked, so the merges (and the tokens) are the same.  Scores are
+ * compared as numbers (-0 ties with +0), as that scan compared them.
+ */
+static int tok_cand_before(const struct tok_cand *a, const struct tok_cand *b)
 {
+	return a->prio > b->prio || (a->prio == b->prio && a->left < b->left);
+}
+
+static int tok_heap_push(struct tok_heap *h, double prio, size_t left,
+			 size_t size)
+{
+	struct tok_cand c = { prio, left, size };
+	size_t i;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		struct tok_cand *v;
+
+		if (cap > SIZE_MAX / sizeof(*v))
+			return -ENOMEM;
+		v = realloc(h->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	for (i = h->n++; i > 0; i = (i - 1) / 2) {
+		if (!tok_cand_before(&c, &h->v[(i - 1) / 2]))
+			break;
+		h->v[i] = h->v[(i - 1) / 2];
+	}
+	h->v[i] = c;
+	return 0;
+}
+
+static struct tok_cand tok_heap_pop(struct tok_heap *h)
+{
+	struct tok_cand top = h->v[0], last = h->v[--h->n];
+	size_t i = 0;
+
+	if (!h->n)
+		return top;
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && tok_cand_before(&h->v[c + 1], &h->v[c]))
+			c++;
+		if (!tok_cand_before(&h->v[c], &last))
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	h->v[i] = last;
+	return top;
+}
+
+/*
+ * Symbols only grow, and only by absorbing their right neighbour.  While
+ * @left has absorbed nothing, its neighbour is the one queued, and the
+ * sum is unchanged exactly when that neighbour is; once it has, the sum
+ * is larger.  So an unchanged sum means the pair is the one queued.
+ */
+static int tok_cand_live(const struct tok_sym *s, const struct tok_cand *c)
+{
+	const struct tok_sym *l = &s[c->left];
+
+	return l->len && l->next >= 0 && l->len + s[l->next].len == c->size;
+}
+
+static void tok_merge(struct tok_sym *s, int64_t l)
+{
+	int64_t r = s[l].next;
+
+	s[l].len += s[r].len;
+	s[r].len = 0;
+	s[l].next = s[r].next;
+	if (s[r].next >= 0)
+		s[s[r].next].prev = l;
+}
+
+/* Queue symbol @i with its right neighbour if the pair is a token. */
+static int tok_spm_queue(const struct tokenizer *t, const char *buf,
+			 const struct tok_sym *s, int64_t i, struct tok_heap *h)
+{
+	size_t size;
 	int64_t id;
 
 	if (i < 0 || s[i].next < 0)
-		return -INFINITY;
-	id = tok_lookup(t, buf + s[i].start, s[i].len + s[s[i].next].len);
-	return id < 0 ? -INFINITY : t->score[id];
+		return 0;
+	size = s[i].len + s[s[i].next].len;
+	if (size > t->max_len)
+		return 0;
+	id = tok_lookup(t, buf + s[i].start, size);
+	/* a -INF (or non-finite) score marks a token never merged into */
+	if (id < 0 || t->score[id] == -INFINITY)
+		return 0;
+	return tok_heap_push(h, t->score[id], (size_t)i, size);
 }
 
-static void tok_spm_sym(struct tok_sym *s, size_t *ns, char *buf, size_t *bl,
-			const char *src, size_t l)
+/*
+ * Merges never cross a boundary between two bytes no token has side by
+ * side, and the pairs on either side of it keep their relative order in
+ * the heap, so each run of symbols between such boundaries (a word, with
+ * a usual vocabulary) is merged and emitted on its own, in buffers that
+ * are reused and stay small.
+ */
+struct tok_spm_seg {
+	char *buf;		/* symbol texts, spaces as U+2581 */
+	struct tok_sym *sym;
+	size_t bl, ns;		/* bytes and symbols in use */
+	size_t bcap, scap;
+	struct tok_heap heap;
+};
+
+static int tok_spm_flush(const struct tokenizer *t, struct tok_spm_seg *g,
+			 struct tok_out *o)
 {
-	memcpy(buf + *bl, src, l);
-	s[*ns].start = *bl;
-	s[*ns].len = l;
-	s[*ns].prev = (int64_t)*ns - 1;
-	s[*ns].next = (int64_t)*ns + 1;
-	*bl += l;
-	(*ns)++;
+	struct tok_sym *s = g->sym;
+	int e = 0;
+
+	if (!g->ns)
+		return 0;
+	s[g->ns - 1].next = -1;
+	g->heap.n = 0;
+	for (size_t i = 0; i < g->ns && !e; i++)
+		e = tok_spm_queue(t, g->buf, s, (int64_t)i, &g->heap);
+	while (!e && g->heap.n) {
+		struct tok_cand c = tok_heap_pop(&g->heap);
+		int64_t l = (int64_t)c.left;
+
+		if (!tok_cand_live(s, &c))
+			continue;
+		tok_merge(s, l);
+		e = tok_spm_queue(t, g->buf, s, s[l].prev, &g->heap);
+		if (!e)
+			e = tok_spm_queue(t, g->buf, s, l, &g->heap);
+	}
+	for (int64_t i = 0; !e && i >= 0; i = s[i].next)
+		tok_emit_sym(t, o, g->buf + s[i].start, s[i].len,
+			     (const unsigned char *)g->buf + s[i].start,
+			     s[i].len);
+	g->ns = g->bl = 0;
+	return e;
+}
+
+/* Append one character symbol, first ending the segment if no merge can
+ * join it to the previous one. */
+static int tok_spm_sym(const struct tokenizer *t, struct tok_spm_seg *g,
+		       const char *src, size_t l, struct tok_out *o)
+{
+	struct tok_sym *s;
+	int e;
+
+	if (g->bl) {
+		unsigned char a = (unsigned char)g->buf[g->bl - 1];
+		unsigned char b = (unsigned char)src[0];
+
+		if (!(t->pairs[(a << 5) | (b >> 3)] & (1u << (b & 7)))) {
+			e = tok_spm_flush(t, g, o);
+			if (e)
+				return e;
+		}
+	}
+	if (g->bl + l > g->bcap) {
+		size_t cap = 2 * g->bcap + l + 64;
+		char *buf;
+
+		if (cap < g->bcap)
+			return -ENOMEM;
+		buf = realloc(g->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		g->buf = buf;
+		g->bcap = cap;
+	}
+	if (g->ns == g->scap) {
+		size_t cap = 2 * g->scap + 64;
+
+		if (cap > SIZE_MAX / sizeof(*s))
+			return -ENOMEM;
+		s = realloc(g->sym, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		g->sym = s;
+		g->scap = cap;
+	}
+	s = &g->sym[g->ns];
+	memcpy(g->buf + g->bl, src, l);
+	s->start = g->bl;
+	s->len = l;
+	s->prev = (int64_t)g->ns - 1;
+	s->next = (int64_t)g->ns + 1;
+	g->bl += l;
+	g->ns++;
+	return 0;
 }
 
 static int tok_encode_spm(const struct tokenizer *t, const char *text,
 			  size_t len, struct tok_out *o)
 {
-	size_t cap = 3 * len + 3, bl = 0, ns = 0;
-	struct tok_sym *s;
-	char *buf;
+	struct tok_spm_seg g = { NULL, NULL, 0, 0, 0, 0, { NULL, 0, 0 } };
+	int e = 0;
 
 	if (!len)
 		return 0;
-	buf = malloc(cap);
-	s = malloc((len + 1) * sizeof(*s));
-	if (!buf || !s) {
-		free(buf);
-		free(s);
-		return -ENOMEM;
-	}
 	/*
 	 * Symbols are the UTF-8 characters of the text; a space is always a
 	 * symbol of its own (U+2581), so a truncated multi-byte sequence
 	 * before it cannot swallow part of the marker.
 	 */
 	if (t->add_space_prefix)
-		tok_spm_sym(s, &ns, buf, &bl, TOK_SPACE, 3);
-	for (size_t i = 0; i < len;) {
+		e = tok_spm_sym(t, &g, TOK_SPACE, 3, o);
+	for (size_t i = 0; i < len && !e;) {
 		size_t l = 1;
 
 		if (text[i] == ' ') {
-			tok_spm_sym(s, &ns, buf, &bl, TOK_SPACE, 3);
+			e = tok_spm_sym(t, &g, TOK_SPACE, 3, o);
 			i++;
 			continue;
 		}
@@ -540,40 +745,15 @@ static int tok_encode_spm(const struct tokenizer *t, const char *text,
 				l = k;
 				break;
 			}
-		tok_spm_sym(s, &ns, buf, &bl, text + i, l);
+		e = tok_spm_sym(t, &g, text + i, l, o);
 		i += l;
 	}
-	if (ns)
-		s[ns - 1].next = -1;
-	for (size_t i = 0; i < ns; i++)
-		s[i].ps = tok_spm_pair(t, buf, s, (int64_t)i);
-	for (;;) {
-		int64_t best = -1, nx;
-
-		/* highest score, leftmost on ties (strict >) */
-		for (int64_t i = 0; i >= 0; i = s[i].next)
-			if (s[i].ps != -INFINITY &&
-			    (best < 0 || s[i].ps > s[best].ps))
-				best = i;
-		if (best < 0)
-			break;
-		nx = s[best].next;
-		s[best].len += s[nx].len;
-		s[best].next = s[nx].next;
-		if (s[nx].next >= 0)
-			s[s[nx].next].prev = best;
-		s[best].ps = tok_spm_pair(t, buf, s, best);
-		if (s[best].prev >= 0)
-			s[s[best].prev].ps = tok_spm_pair(t, buf, s,
-							  s[best].prev);
-	}
-	for (int64_t i = 0; i >= 0; i = s[i].next)
-		tok_emit_sym(t, o, buf + s[i].start, s[i].len,
-			     (const unsigned char *)buf + s[i].start,
-			     s[i].len);
-	free(buf);
-	free(s);
-	return 0;
+	if (!e)
+		e = tok_spm_flush(t, &g, o);
+	free(g.buf);
+	free(g.sym);
+	free(g.heap.v);
+	return e;
 }
 
 /* ---- byte-level BPE ---- */
@@ -622,62 +802,103 @@ static size_t tok_pretoken(const unsigned char *s, size_t len, size_t i)
 	return k;
 }
 
-struct tok_bsym {
-	size_t start, len;	/* in the mapped buffer */
-	size_t rstart, rlen;	/* raw bytes */
+/*
+ * Buffers reused from word to word, grown to the longest word so far.
+ * Symbol i starts as byte i of the word, and a merged symbol keeps the
+ * index of its first byte, so its raw bytes run up to its successor's
+ * index: they need not be stored.
+ */
+struct tok_bpe_scratch {
+	char *buf;		/* the word's bytes as GPT-2 code points */
+	struct tok_sym *sym;
+	size_t cap;		/* bytes of word the two above hold */
+	char *key;		/* "left right", as merges are stored */
+	struct tok_heap heap;
 };
 
-static int64_t tok_rank(const struct tokenizer *t, const char *buf,
-			const struct tok_bsym *a, const struct tok_bsym *b,
-			char *key)
+/* Queue symbol @i with its right neighbour if the pair is a merge. */
+static int tok_bpe_queue(const struct tokenizer *t,
+			 struct tok_bpe_scratch *sc, int64_t i)
 {
-	memcpy(key, buf + a->start, a->len);
-	key[a->len] = ' ';
-	memcpy(key + a->len + 1, buf + b->start, b->len);
-	return tok_map_find(&t->mmap, t->marena, t->moff, t->mlen, key,
-			    a->len + 1 + b->len);
+	const struct tok_sym *s = sc->sym, *a, *b;
+	size_t kl;
+	int64_t rank;
+
+	if (i < 0 || s[i].next < 0)
+		return 0;
+	a = &s[i];
+	b = &s[a->next];
+	kl = a->len + 1 + b->len;
+	if (kl > t->max_mlen)
+		return 0;
+	memcpy(sc->key, sc->buf + a->start, a->len);
+	sc->key[a->len] = ' ';
+	memcpy(sc->key + a->len + 1, sc->buf + b->start, b->len);
+	rank = tok_map_find(&t->mmap, t->marena, t->moff, t->mlen, sc->key,
+			    kl);
+	if (rank < 0)
+		return 0;
+	return tok_heap_push(&sc->heap, -(double)rank, (size_t)i,
+			     a->len + b->len);
 }
 
-static void tok_bpe_word(const struct tokenizer *t, const unsigned char *w,
-			 size_t wl, char *buf, struct tok_bsym *s, char *key,
-			 struct tok_out *o)
+static int tok_bpe_word(const struct tokenizer *t, const unsigned char *w,
+			size_t wl, struct tok_bpe_scratch *sc,
+			struct tok_out *o)
 {
-	size_t n = 0, bl = 0;
+	struct tok_sym *s;
+	size_t bl = 0;
+	int e = 0;
 
-	for (size_t i = 0; i < wl; i++, n++) {
-		s[n].start = bl;
-		s[n].len = (size_t)tok_put_cp(t->b2u[w[i]], buf + bl);
-		s[n].rstart = i;
-		s[n].rlen = 1;
-		bl += s[n].len;
-	}
-	while (n > 1) {
-		int64_t best = -1, r;
-		size_t bi = 0;
+	if (wl > sc->cap) {
+		size_t cap = wl > 2 * sc->cap ? wl : 2 * sc->cap;
+		char *buf;
 
-		for (size_t i = 0; i + 1 < n; i++) {
-			r = tok_rank(t, buf, &s[i], &s[i + 1], key);
-			if (r >= 0 && (best < 0 || r < best)) {
-				best = r;
-				bi = i;
-			}
-		}
-		if (best < 0)
-			break;
-		s[bi].len += s[bi + 1].len;
-		s[bi].rlen += s[bi + 1].rlen;
-		memmove(&s[bi + 1], &s[bi + 2], (n - bi - 2) * sizeof(*s));
-		n--;
+		if (cap > SIZE_MAX / 2 / sizeof(*s))
+			return -ENOMEM;
+		buf = realloc(sc->buf, 2 * cap);
+		if (!buf)
+			return -ENOMEM;
+		sc->buf = buf;
+		s = realloc(sc->sym, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		sc->sym = s;
+		sc->cap = cap;
 	}
-	for (size_t i = 0; i < n; i++) {
-		int64_t id = tok_lookup(t, buf + s[i].start, s[i].len);
+	s = sc->sym;
+	for (size_t i = 0; i < wl; i++) {
+		s[i].start = bl;
+		s[i].len = (size_t)tok_put_cp(t->b2u[w[i]], sc->buf + bl);
+		s[i].prev = (int64_t)i - 1;
+		s[i].next = i + 1 < wl ? (int64_t)i + 1 : -1;
+		bl += s[i].len;
+	}
+	sc->heap.n = 0;
+	for (size_t i = 0; i + 1 < wl && !e; i++)
+		e = tok_bpe_queue(t, sc, (int64_t)i);
+	while (!e && sc->heap.n) {
+		struct tok_cand c = tok_heap_pop(&sc->heap);
+		int64_t l = (int64_t)c.left;
+
+		if (!tok_cand_live(s, &c))
+			continue;
+		tok_merge(s, l);
+		e = tok_bpe_queue(t, sc, s[l].prev);
+		if (!e)
+			e = tok_bpe_queue(t, sc, l);
+	}
+	for (int64_t i = 0; !e && i >= 0; i = s[i].next) {
+		size_t end = s[i].next >= 0 ? (size_t)s[i].next : wl;
+		int64_t id = s[i].len <= t->max_len ?
+			     tok_lookup(t, sc->buf + s[i].start, s[i].len) : -1;
 
 		if (id >= 0) {
 			tok_emit(o, (int32_t)id);
 			continue;
 		}
-		for (size_t b = 0; b < s[i].rlen; b++) {
-			int32_t bid = t->byte_id[w[s[i].rstart + b]];
+		for (size_t b = (size_t)i; b < end; b++) {
+			int32_t bid = t->byte_id[w[b]];
 
 			if (bid >= 0)
 				tok_emit(o, bid);
@@ -685,43 +906,30 @@ static void tok_bpe_word(const struct tokenizer *t, const unsigned char *w,
 				tok_emit(o, t->unk);
 		}
 	}
+	return e;
 }
 
 static int tok_encode_bpe(const struct tokenizer *t, const char *text,
 			  size_t len, struct tok_out *o)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0, maxw = 0;
-	struct tok_bsym *sym;
-	char *buf, *key;
+	struct tok_bpe_scratch sc = { NULL, NULL, 0, NULL, { NULL, 0, 0 } };
+	int e = 0;
 
-	/* the longest pre-token bounds the scratch buffers */
-	for (i = 0; i < len;) {
-		size_t e = tok_pretoken(s, len, i);
-
-		if (e - i > maxw)
-			maxw = e - i;
-		i = e;
-	}
-	buf = malloc(2 * maxw + 1);
-	key = malloc(4 * maxw + 2);
-	sym = malloc((maxw + 1) * sizeof(*sym));
-	if (!buf || !key || !sym) {
-		free(buf);
-		free(key);
-		free(sym);
+	sc.key = malloc((size_t)t->max_mlen + 1);
+	if (!sc.key)
 		return -ENOMEM;
-	}
-	for (i = 0; i < len;) {
-		size_t e = tok_pretoken(s, len, i);
+	for (size_t i = 0; i < len && !e;) {
+		size_t end = tok_pretoken(s, len, i);
 
-		tok_bpe_word(t, s + i, e - i, buf, sym, key, o);
-		i = e;
+		e = tok_bpe_word(t, s + i, end - i, &sc, o);
+		i = end;
 	}
-	free(buf);
-	free(key);
-	free(sym);
-	return 0;
+	free(sc.buf);
+	free(sc.sym);
+	free(sc.key);
+	free(sc.heap.v);
+	return e;
 }
 
 MDL_API int tok_encode(const struct tokenizer *t, const char *text,

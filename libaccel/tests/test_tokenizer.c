@@ -11,7 +11,13 @@
  *    (leading-space words, contractions, digits, whitespace runs), merges;
  *  - round trips decode(encode(s)) == s for ASCII and UTF-8 text and
  *    2,000 random byte strings per tokenizer;
- *  - -ENOSPC contracts of encode and decode; metadata errors.
+ *  - -ENOSPC contracts of encode and decode; metadata errors;
+ *  - the heap encoders against the old quadratic ones (kept below as a
+ *    reference): identical ids on random, UTF-8, invalid-UTF-8, word and
+ *    long-run inputs, for the tiny vocabularies, the tie vocabularies and
+ *    random vocabularies made to merge a lot (equal, signed-zero, -INF
+ *    and NaN scores, duplicate tokens and merges, merges that are not
+ *    tokens, missing byte tokens).
  */
 #define MDL_API static __attribute__((unused))
 #define MKMODEL_NO_MAIN
@@ -24,6 +30,308 @@
 #include "tap.h"
 
 static char err[512];
+
+/* ------------------------------------------------------------------ */
+/* reference: the encoders of commit 30fc28f, before the heap, kept    */
+/* only to compare with (quadratic: the inputs stay short)             */
+/* ------------------------------------------------------------------ */
+
+/* Emit symbol text as a token, else its bytes, else unknown. */
+static void ref_emit_sym(const struct tokenizer *t, struct tok_out *o,
+			 const char *p, size_t l, const unsigned char *raw,
+			 size_t rawlen)
+{
+	int64_t id = tok_lookup(t, p, l);
+
+	if (id >= 0) {
+		tok_emit(o, (int32_t)id);
+		return;
+	}
+	for (size_t i = 0; i < rawlen; i++) {
+		if (t->byte_id[raw[i]] >= 0)
+			tok_emit(o, t->byte_id[raw[i]]);
+		else if (t->unk >= 0)
+			tok_emit(o, t->unk);
+	}
+}
+
+/* Length of the UTF-8 sequence starting with @c (llama.cpp's rule). */
+static size_t ref_utf8_len(unsigned char c)
+{
+	static const uint8_t lens[16] = {
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4,
+	};
+
+	return lens[c >> 4];
+}
+
+struct ref_sym {
+	size_t start, len;
+	int64_t prev, next;
+	float ps;		/* score of merging with next, -INF if none */
+};
+
+static float ref_spm_pair(const struct tokenizer *t, const char *buf,
+			  const struct ref_sym *s, int64_t i)
+{
+	int64_t id;
+
+	if (i < 0 || s[i].next < 0)
+		return -INFINITY;
+	id = tok_lookup(t, buf + s[i].start, s[i].len + s[s[i].next].len);
+	return id < 0 ? -INFINITY : t->score[id];
+}
+
+static void ref_spm_sym(struct ref_sym *s, size_t *ns, char *buf, size_t *bl,
+			const char *src, size_t l)
+{
+	memcpy(buf + *bl, src, l);
+	s[*ns].start = *bl;
+	s[*ns].len = l;
+	s[*ns].prev = (int64_t)*ns - 1;
+	s[*ns].next = (int64_t)*ns + 1;
+	*bl += l;
+	(*ns)++;
+}
+
+static int ref_encode_spm(const struct tokenizer *t, const char *text,
+			  size_t len, struct tok_out *o)
+{
+	size_t cap = 3 * len + 3, bl = 0, ns = 0;
+	struct ref_sym *s;
+	char *buf;
+
+	if (!len)
+		return 0;
+	buf = malloc(cap);
+	s = malloc((len + 1) * sizeof(*s));
+	if (!buf || !s) {
+		free(buf);
+		free(s);
+		return -ENOMEM;
+	}
+	/*
+	 * Symbols are the UTF-8 characters of the text; a space is always a
+	 * symbol of its own (U+2581), so a truncated multi-byte sequence
+	 * before it cannot swallow part of the marker.
+	 */
+	if (t->add_space_prefix)
+		ref_spm_sym(s, &ns, buf, &bl, TOK_SPACE, 3);
+	for (size_t i = 0; i < len;) {
+		size_t l = 1;
+
+		if (text[i] == ' ') {
+			ref_spm_sym(s, &ns, buf, &bl, TOK_SPACE, 3);
+			i++;
+			continue;
+		}
+		l = ref_utf8_len((unsigned char)text[i]);
+		for (size_t k = 1; k < l; k++)
+			if (i + k >= len || text[i + k] == ' ') {
+				l = k;
+				break;
+			}
+		ref_spm_sym(s, &ns, buf, &bl, text + i, l);
+		i += l;
+	}
+	if (ns)
+		s[ns - 1].next = -1;
+	for (size_t i = 0; i < ns; i++)
+		s[i].ps = ref_spm_pair(t, buf, s, (int64_t)i);
+	for (;;) {
+		int64_t best = -1, nx;
+
+		/* highest score, leftmost on ties (strict >) */
+		for (int64_t i = 0; i >= 0; i = s[i].next)
+			if (s[i].ps != -INFINITY &&
+			    (best < 0 || s[i].ps > s[best].ps))
+				best = i;
+		if (best < 0)
+			break;
+		nx = s[best].next;
+		s[best].len += s[nx].len;
+		s[best].next = s[nx].next;
+		if (s[nx].next >= 0)
+			s[s[nx].next].prev = best;
+		s[best].ps = ref_spm_pair(t, buf, s, best);
+		if (s[best].prev >= 0)
+			s[s[best].prev].ps = ref_spm_pair(t, buf, s,
+							  s[best].prev);
+	}
+	for (int64_t i = 0; i >= 0; i = s[i].next)
+		ref_emit_sym(t, o, buf + s[i].start, s[i].len,
+			     (const unsigned char *)buf + s[i].start,
+			     s[i].len);
+	free(buf);
+	free(s);
+	return 0;
+}
+
+/* ---- byte-level BPE ---- */
+
+enum { REF_C_SPACE, REF_C_LETTER, REF_C_DIGIT, REF_C_OTHER };
+
+static int ref_class(unsigned char c)
+{
+	if (c == ' ' || (c >= '\t' && c <= '\r'))
+		return REF_C_SPACE;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80)
+		return REF_C_LETTER;
+	if (c >= '0' && c <= '9')
+		return REF_C_DIGIT;
+	return REF_C_OTHER;
+}
+
+/* End of the pre-token starting at @i (GPT-2 pattern). */
+static size_t ref_pretoken(const unsigned char *s, size_t len, size_t i)
+{
+	static const char *const contr[] = { "'s", "'t", "'re", "'ve", "'m",
+					     "'ll", "'d" };
+	size_t j = i, k;
+	int c;
+
+	if (s[i] == '\'')
+		for (size_t n = 0; n < sizeof(contr) / sizeof(contr[0]); n++) {
+			size_t l = strlen(contr[n]);
+
+			if (l <= len - i && !memcmp(s + i, contr[n], l))
+				return i + l;
+		}
+	if (s[j] == ' ' && j + 1 < len && ref_class(s[j + 1]) != REF_C_SPACE)
+		j++;
+	c = ref_class(s[j]);
+	if (c != REF_C_SPACE) {
+		while (j < len && ref_class(s[j]) == c)
+			j++;
+		return j;
+	}
+	for (k = i; k < len && ref_class(s[k]) == REF_C_SPACE; k++)
+		;
+	/* \s+(?!\S): leave the last space to prefix the next word */
+	if (k < len && k - i > 1)
+		return k - 1;
+	return k;
+}
+
+struct ref_bsym {
+	size_t start, len;	/* in the mapped buffer */
+	size_t rstart, rlen;	/* raw bytes */
+};
+
+static int64_t ref_rank(const struct tokenizer *t, const char *buf,
+			const struct ref_bsym *a, const struct ref_bsym *b,
+			char *key)
+{
+	memcpy(key, buf + a->start, a->len);
+	key[a->len] = ' ';
+	memcpy(key + a->len + 1, buf + b->start, b->len);
+	return tok_map_find(&t->mmap, t->marena, t->moff, t->mlen, key,
+			    a->len + 1 + b->len);
+}
+
+static void ref_bpe_word(const struct tokenizer *t, const unsigned char *w,
+			 size_t wl, char *buf, struct ref_bsym *s, char *key,
+			 struct tok_out *o)
+{
+	size_t n = 0, bl = 0;
+
+	for (size_t i = 0; i < wl; i++, n++) {
+		s[n].start = bl;
+		s[n].len = (size_t)tok_put_cp(t->b2u[w[i]], buf + bl);
+		s[n].rstart = i;
+		s[n].rlen = 1;
+		bl += s[n].len;
+	}
+	while (n > 1) {
+		int64_t best = -1, r;
+		size_t bi = 0;
+
+		for (size_t i = 0; i + 1 < n; i++) {
+			r = ref_rank(t, buf, &s[i], &s[i + 1], key);
+			if (r >= 0 && (best < 0 || r < best)) {
+				best = r;
+				bi = i;
+			}
+		}
+		if (best < 0)
+			break;
+		s[bi].len += s[bi + 1].len;
+		s[bi].rlen += s[bi + 1].rlen;
+		memmove(&s[bi + 1], &s[bi + 2], (n - bi - 2) * sizeof(*s));
+		n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t id = tok_lookup(t, buf + s[i].start, s[i].len);
+
+		if (id >= 0) {
+			tok_emit(o, (int32_t)id);
+			continue;
+		}
+		for (size_t b = 0; b < s[i].rlen; b++) {
+			int32_t bid = t->byte_id[w[s[i].rstart + b]];
+
+			if (bid >= 0)
+				tok_emit(o, bid);
+			else if (t->unk >= 0)
+				tok_emit(o, t->unk);
+		}
+	}
+}
+
+static int ref_encode_bpe(const struct tokenizer *t, const char *text,
+			  size_t len, struct tok_out *o)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, maxw = 0;
+	struct ref_bsym *sym;
+	char *buf, *key;
+
+	/* the longest pre-token bounds the scratch buffers */
+	for (i = 0; i < len;) {
+		size_t e = ref_pretoken(s, len, i);
+
+		if (e - i > maxw)
+			maxw = e - i;
+		i = e;
+	}
+	buf = malloc(2 * maxw + 1);
+	key = malloc(4 * maxw + 2);
+	sym = malloc((maxw + 1) * sizeof(*sym));
+	if (!buf || !key || !sym) {
+		free(buf);
+		free(key);
+		free(sym);
+		return -ENOMEM;
+	}
+	for (i = 0; i < len;) {
+		size_t e = ref_pretoken(s, len, i);
+
+		ref_bpe_word(t, s + i, e - i, buf, sym, key, o);
+		i = e;
+	}
+	free(buf);
+	free(key);
+	free(sym);
+	return 0;
+}
+
+static int ref_encode(const struct tokenizer *t, const char *text,
+		      size_t len, int add_bos, int32_t *ids, size_t max,
+		      size_t *n)
+{
+	struct tok_out o = { ids, ids ? max : 0, 0 };
+	int e;
+
+	if (add_bos && t->bos >= 0)
+		tok_emit(&o, t->bos);
+	e = t->kind == TOK_SPM ? ref_encode_spm(t, text, len, &o) :
+				 ref_encode_bpe(t, text, len, &o);
+	if (e)
+		return e;
+	*n = o.n;
+	return o.n > o.max ? -ENOSPC : 0;
+}
+
 
 static struct tokenizer *load_tiny(int tok, struct gguf_file **fo,
 				   uint8_t **bo)
@@ -424,11 +732,378 @@ static void test_spm_ties(void)
 	free(b.p);
 }
 
+/* ------------------------------------------------------------------ */
+/* heap encoders == the reference                                      */
+/* ------------------------------------------------------------------ */
+
+struct diff_stats {
+	unsigned long inputs, bytes, tokens;
+	int failed;
+};
+
+static void diff_one(const struct tokenizer *t, const char *name,
+		     const char *s, size_t len, struct diff_stats *st)
+{
+	size_t cap = 4 * len + 8, n = 0, rn = 0;
+	int32_t *ids = malloc(cap * sizeof(*ids));
+	int32_t *rid = malloc(cap * sizeof(*rid));
+	int add_bos = (int)(len & 1);
+	int e, re;
+
+	if (!ids || !rid) {
+		st->failed = 1;
+		goto out;
+	}
+	e = tok_encode(t, s, len, add_bos, ids, cap, &n);
+	re = ref_encode(t, s, len, add_bos, rid, cap, &rn);
+	if (!st->failed &&
+	    (e != re || n != rn || (!e && memcmp(ids, rid, n * sizeof(*ids))))) {
+		st->failed = 1;
+		tap_diag("%s: input %lu (%zu bytes): %d/%zu tokens, reference %d/%zu",
+			 name, st->inputs, len, e, n, re, rn);
+		for (size_t i = 0; i < len && i < 200; i++)
+			printf("%02x", (unsigned char)s[i]);
+		printf("\n");
+	}
+	/* a short buffer: the same -ENOSPC and count */
+	if (!st->failed && n > 1) {
+		e = tok_encode(t, s, len, add_bos, ids, n / 2, &n);
+		re = ref_encode(t, s, len, add_bos, rid, rn / 2, &rn);
+		if (e != -ENOSPC || re != -ENOSPC || n != rn) {
+			st->failed = 1;
+			tap_diag("%s: input %lu into half the ids: %d/%zu, reference %d/%zu",
+				 name, st->inputs, e, n, re, rn);
+		}
+	}
+	st->inputs++;
+	st->bytes += len;
+	st->tokens += rn;
+out:
+	free(ids);
+	free(rid);
+}
+
+/* Pieces inputs are made of: the tokenizer's own alphabet. */
+static const char *const diff_pieces[] = {
+	"a", "b", "aa", "ab", " ", "  ", "e", "t", "h", "the", " the", "he",
+	"\xe2\x96\x81", "\xc3\xa9", "\xc3", "\xa9", "\xf0\x9f\x98\x80",
+	"\xf0\x9f", "\xe6\x97\xa5", "\n", "\t", "\r\n", "'s", "'ll", "'",
+	"1", "42", "A", "T", ".", ",", "!", "?", "\xff", "\x80", "\xc0\xaf",
+	"\x00", "\xed\xa0\x80", "zz", "x",
+};
+#define DIFF_NPIECES (sizeof(diff_pieces) / sizeof(diff_pieces[0]))
+
+/* Append @l bytes of @p to @b (capacity @cap) at *@at. */
+static void diff_put(char *b, size_t cap, size_t *at, const char *p,
+		     size_t l)
+{
+	if (*at + l > cap)
+		l = cap - *at;
+	memcpy(b + *at, p, l);
+	*at += l;
+}
+
+/* One random input of kind @kind into @b; returns its length. */
+static size_t diff_input(int kind, uint64_t *rs, char *b, size_t cap,
+			 const char *const *alpha, size_t nalpha)
+{
+	size_t len = 0, n;
+
+	switch (kind) {
+	case 0:		/* any bytes */
+		n = mk_mix(rs) % 160;
+		for (size_t i = 0; i < n; i++)
+			b[len++] = (char)mk_mix(rs);
+		break;
+	case 1:		/* pieces of UTF-8, truncated and invalid ones too */
+		n = mk_mix(rs) % 60;
+		for (size_t i = 0; i < n; i++) {
+			const char *p = diff_pieces[mk_mix(rs) % DIFF_NPIECES];
+
+			diff_put(b, cap, &len, p, *p ? strlen(p) : 1);
+		}
+		break;
+	case 2:		/* words of the vocabulary, spaces, punctuation */
+		n = mk_mix(rs) % 40;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t r = mk_mix(rs);
+			const char *w = mk_words[r % MK_NWORDS];
+
+			diff_put(b, cap, &len, w, strlen(w));
+			r >>= 16;
+			diff_put(b, cap, &len, r % 7 ? " " : r % 2 ? "  " :
+				 ", ", r % 7 ? 1 : 2);
+		}
+		break;
+	case 3:		/* the vocabulary's own alphabet: merges everywhere */
+		n = mk_mix(rs) % 120;
+		for (size_t i = 0; i < n; i++) {
+			const char *p = alpha[mk_mix(rs) % nalpha];
+
+			diff_put(b, cap, &len, p, strlen(p));
+		}
+		break;
+	default:	/* a run of one piece, with a tail */
+		n = 1 + mk_mix(rs) % 200;
+		{
+			const char *p = mk_mix(rs) % 2 ?
+					alpha[mk_mix(rs) % nalpha] :
+					diff_pieces[mk_mix(rs) % DIFF_NPIECES];
+			size_t l = *p ? strlen(p) : 1;
+
+			for (size_t i = 0; i < n; i++)
+				diff_put(b, cap, &len, p, l);
+			diff_put(b, cap, &len, alpha[0], strlen(alpha[0]));
+		}
+		break;
+	}
+	return len;
+}
+
+enum { DIFF_RANDOM = 1200 };
+
+/* @nrandom random inputs of every kind, then long runs. */
+static void diff_vocab(const struct tokenizer *t, const char *name,
+		       uint64_t seed, const char *const *alpha,
+		       size_t nalpha, struct diff_stats *total)
+{
+	static const char *const runs[] = { "a", " ", "aa", "ab", "e", "\xe2\x96\x81",
+					    "\xc3\xa9", "the ", "\xc3" };
+	struct diff_stats st = { 0, 0, 0, 0 };
+	size_t cap = 4096;
+	char *b = malloc(cap);
+	uint64_t rs = seed;
+
+	if (!b) {
+		tap_ok(0, "%s: out of memory", name);
+		return;
+	}
+	for (int i = 0; i < DIFF_RANDOM && !st.failed; i++) {
+		size_t len = diff_input(i % 5, &rs, b, cap, alpha, nalpha);
+
+		diff_one(t, name, b, len, &st);
+	}
+	/* long runs: a list of up to 1,000 symbols, one long BPE word */
+	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		size_t l = strlen(runs[r]), len = 0;
+
+		while (len + l <= 1000) {
+			memcpy(b + len, runs[r], l);
+			len += l;
+		}
+		diff_one(t, name, b, len, &st);
+	}
+	tap_ok(!st.failed, "%s: %lu inputs (%lu bytes, %lu tokens) encode as the reference does",
+	       name, st.inputs, st.bytes, st.tokens);
+	total->inputs += st.inputs;
+	total->bytes += st.bytes;
+	total->tokens += st.tokens;
+	total->failed |= st.failed;
+	free(b);
+}
+
+/*
+ * A vocabulary that merges a lot: strings over a small alphabet made by
+ * joining random earlier ones; for "llama" scores from a small set (ties,
+ * -0 and +0, -INF and NaN that never merge) and some duplicate tokens,
+ * half the byte tokens; for "gpt2" merges of random earlier strings
+ * (duplicates, results that are not always tokens) and a few byte tokens
+ * left out.  Even seeds have no unknown token, so bytes may vanish.
+ */
+enum { RV_UNITS = 160, RV_MAX = 1024 };
+
+struct rv {
+	char *own[RV_MAX];	/* every string allocated here */
+	uint32_t nown;
+	const char *units[RV_UNITS], *toks[RV_MAX], *merges[RV_UNITS];
+	uint32_t nu, nt, nm;
+	float scores[RV_MAX];
+	int32_t types[RV_MAX];
+};
+
+static const char *rv_dup(struct rv *v, const char *s)
+{
+	return v->nown < RV_MAX ? (v->own[v->nown++] = strdup(s)) : NULL;
+}
+
+static void rv_tok(struct rv *v, const char *s, float score, int32_t type)
+{
+	if (s && v->nt < RV_MAX) {
+		v->toks[v->nt] = s;
+		v->scores[v->nt] = score;
+		v->types[v->nt++] = type;
+	}
+}
+
+static struct tokenizer *diff_random_vocab(int bpe, uint64_t seed,
+					   const char *const *alpha,
+					   size_t nalpha)
+{
+	static const float sc[] = { 0.0f, -0.0f, -1.0f, -1.0f, -2.0f, 1.5f,
+				    -INFINITY, NAN, -3.0f, -1e9f };
+	struct mk_buf kv = { 0 }, b = { 0 };
+	struct gguf_file *f = NULL;
+	struct tokenizer *t = NULL;
+	uint64_t nkv = 0, rs = seed;
+	struct rv *v = calloc(1, sizeof(*v));
+	char buf[256];
+
+	if (!v)
+		return NULL;
+	if (bpe) {
+		for (int c = 0; c < 256; c++) {
+			mk_b2u(c, buf);
+			if (c == 'a' || mk_mix(&rs) % 16)
+				rv_tok(v, rv_dup(v, buf), 0, 1);
+		}
+	} else {
+		rv_tok(v, "<unk>", 0, 2);
+		rv_tok(v, "<s>", 0, 3);
+		rv_tok(v, "</s>", 0, 3);
+		for (int c = 0; c < 256; c += 2) {
+			snprintf(buf, sizeof(buf), "<0x%02X>", c);
+			rv_tok(v, rv_dup(v, buf), 0, 6);
+		}
+	}
+	/* BPE symbols start as single bytes: merges grow from those */
+	for (size_t i = 0; i < nalpha; i++) {
+		if (!bpe) {
+			v->units[v->nu++] = rv_dup(v, !strcmp(alpha[i], " ") ?
+						   "\xe2\x96\x81" : alpha[i]);
+			continue;
+		}
+		for (const char *p = alpha[i]; *p; p++) {
+			uint32_t k;
+
+			mk_b2u((unsigned char)*p, buf);
+			for (k = 0; k < v->nu && strcmp(v->units[k], buf); k++)
+				;
+			if (k == v->nu)
+				v->units[v->nu++] = rv_dup(v, buf);
+		}
+	}
+	while (v->nu < RV_UNITS) {
+		/* short units more often: long chains of merges that apply */
+		uint64_t i = mk_mix(&rs) % v->nu, j = mk_mix(&rs) % v->nu;
+		const char *x = v->units[i * (mk_mix(&rs) % v->nu) / v->nu];
+		const char *y = v->units[j * (mk_mix(&rs) % v->nu) / v->nu];
+
+		if (!x || !y || strlen(x) + strlen(y) + 2 > sizeof(buf))
+			continue;
+		/* (the length was checked above) */
+		memcpy(buf, x, strlen(x));
+		buf[strlen(x)] = ' ';
+		memcpy(buf + strlen(x) + 1, y, strlen(y) + 1);
+		if (bpe)
+			v->merges[v->nm++] = rv_dup(v, buf);
+		memmove(buf + strlen(x), buf + strlen(x) + 1, strlen(y) + 1);
+		v->units[v->nu++] = rv_dup(v, buf);
+	}
+	for (uint32_t i = 0; i < v->nu; i++) {
+		uint64_t r = mk_mix(&rs);
+
+		if (r % 8 == 0)
+			continue;
+		if (bpe) {
+			rv_tok(v, v->units[i], 0, 1);
+			continue;
+		}
+		rv_tok(v, v->units[i], sc[(r >> 8) % (sizeof(sc) / sizeof(sc[0]))], 1);
+		if ((r >> 16) % 16 == 0)
+			rv_tok(v, v->units[i], 5.0f, 1);	/* first wins */
+	}
+	mk_kv_str(&kv, &nkv, "tokenizer.ggml.model", bpe ? "gpt2" : "llama");
+	str_array(&kv, &nkv, "tokenizer.ggml.tokens", v->toks, v->nt);
+	mk_str(&kv, "tokenizer.ggml.scores");
+	mk_u32(&kv, MK_T_ARR);
+	mk_u32(&kv, MK_T_F32);
+	mk_u64(&kv, v->nt);
+	for (uint32_t i = 0; i < v->nt; i++)
+		mk_f32(&kv, v->scores[i]);
+	nkv++;
+	mk_str(&kv, "tokenizer.ggml.token_type");
+	mk_u32(&kv, MK_T_ARR);
+	mk_u32(&kv, MK_T_I32);
+	mk_u64(&kv, v->nt);
+	for (uint32_t i = 0; i < v->nt; i++)
+		mk_u32(&kv, (uint32_t)v->types[i]);
+	nkv++;
+	if (bpe)
+		str_array(&kv, &nkv, "tokenizer.ggml.merges", v->merges,
+			  v->nm);
+	else
+		mk_kv_bool(&kv, &nkv, "tokenizer.ggml.add_space_prefix",
+			   (int)(seed & 1));
+	if (seed & 1)
+		mk_kv_u32(&kv, &nkv, "tokenizer.ggml.unknown_token_id", 0);
+	mk_u32(&b, 0x46554747u);
+	mk_u32(&b, 3);
+	mk_u64(&b, 0);
+	mk_u64(&b, nkv);
+	mk_put(&b, kv.p, kv.len);
+	if (gguf_parse(b.p, b.len, &f, err, sizeof(err)) ||
+	    tok_load(f, &t, err, sizeof(err)))
+		tap_diag("random vocabulary %llu: %s",
+			 (unsigned long long)seed, err);
+	gguf_close(f);
+	free(kv.p);
+	free(b.p);
+	for (uint32_t i = 0; i < v->nown; i++)
+		free(v->own[i]);
+	free(v);
+	return t;
+}
+
+static void test_differential(void)
+{
+	static const char *const words[] = { "the", " ", "of", "and", "a",
+					     "he", "was", "x", "The" };
+	static const char *const ab[] = { "a", "b", " ", "\xc3\xa9", "aa",
+					  "ab" };
+	struct diff_stats total = { 0, 0, 0, 0 };
+	struct gguf_file *f = NULL;
+	uint8_t *buf = NULL;
+	struct tokenizer *t;
+	char name[64];
+	int nv = 0;
+
+	for (int k = 0; k < 2; k++) {
+		t = load_tiny(k ? MK_BPE : MK_SPM, &f, &buf);
+		if (t)
+			diff_vocab(t, k ? "tiny bpe" : "tiny spm", 11 + k, words,
+				   sizeof(words) / sizeof(words[0]), &total);
+		else
+			tap_ok(0, "tiny vocabulary loads");
+		nv++;
+		tok_free(t);
+		gguf_close(f);
+		free(buf);
+	}
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		int bpe = seed > 6;
+
+		t = diff_random_vocab(bpe, seed, ab, sizeof(ab) / sizeof(ab[0]));
+		snprintf(name, sizeof(name), "random %s vocabulary %llu (%u tokens)",
+			 bpe ? "bpe" : "spm", (unsigned long long)seed,
+			 t ? tok_n_vocab(t) : 0);
+		if (t)
+			diff_vocab(t, name, 100 + seed, ab,
+				   sizeof(ab) / sizeof(ab[0]), &total);
+		else
+			tap_ok(0, "%s loads", name);
+		nv++;
+		tok_free(t);
+	}
+	tap_diag("differential: %lu inputs, %lu bytes, %lu tokens, %d vocabularies",
+		 total.inputs, total.bytes, total.tokens, nv);
+}
+
 int main(void)
 {
 	test_spm();
 	test_spm_ties();
 	test_bpe();
 	test_errors();
+	test_differential();
 	return tap_done();
 }
