@@ -1425,7 +1425,7 @@ static const Property llmaccel_props[] = {
                       LLA_PCI_REVISION),
     DEFINE_PROP_UINT16("class", LlmaccelState, pci_class, LLA_PCI_CLASS),
     DEFINE_PROP_BOOL("pace", LlmaccelState, pace, false),
-    DEFINE_PROP_BOOL("lut", LlmaccelState, use_lut, true),
+    DEFINE_PROP_BOOL("lut", LlmaccelState, use_lut, false),
     DEFINE_PROP_UINT32("sem-timeout-ms", LlmaccelState, sem_timeout_ms, 2000),
     DEFINE_PROP_UINT32("inject-drop-irq", LlmaccelState, inject_drop_irq, 0),
     DEFINE_PROP_INT32("inject-hang-queue", LlmaccelState, inject_hang_queue,
@@ -1473,7 +1473,8 @@ static void llmaccel_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "pace",
         "complete a job no earlier than its modeled time");
     object_class_property_set_description(klass, "lut",
-        "run TLMM through the table-lookup engine (same results)");
+        "run TLMM through the table-lookup engine instead of the faster "
+        "default kernels (same results)");
     object_class_property_set_description(klass, "sem-timeout-ms",
         "how long SEM_WAIT may block before LLA_ERR_TIMEOUT");
     object_class_property_set_description(klass, "inject-drop-irq",

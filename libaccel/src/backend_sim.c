@@ -13,7 +13,9 @@
  * Environment: LIBACCEL_SIM_DEVICES (devices listed, default 1),
  * LIBACCEL_SIM_QUEUES (1..8, default 4), LIBACCEL_SIM_MEM_MB (arena,
  * default 1024), LIBACCEL_SIM_PRESET (cycle model, default "default"),
- * LIBACCEL_SIM_LUT (0/1: TLMM engine, default 1),
+ * LIBACCEL_SIM_LUT (0/1: TLMM through the table-lookup engine instead
+ * of the faster default kernels; same bits, default 0), LLA_ISA (the
+ * rtl-model's kernel path, hw-spec section 8.10),
  * LIBACCEL_SIM_SEM_TIMEOUT_MS (SEM_WAIT timeout, default 1000).
  */
 #include <stdio.h>
@@ -568,7 +570,7 @@ static int sim_open(accel_device *dev, uint32_t index, const char *path)
 				 preset);
 	}
 	sd->nq = (uint32_t)env_u64("LIBACCEL_SIM_QUEUES", 4, 1, LLA_MAX_QUEUES);
-	sd->use_lut = (uint32_t)env_u64("LIBACCEL_SIM_LUT", 1, 0, 1);
+	sd->use_lut = (uint32_t)env_u64("LIBACCEL_SIM_LUT", 0, 0, 1);
 	sd->sem_timeout_ns = env_u64("LIBACCEL_SIM_SEM_TIMEOUT_MS", 1000, 1,
 				     3600000) * 1000000ull;
 	sd->arena_size = env_u64("LIBACCEL_SIM_MEM_MB", 1024, 1, 1u << 20) << 20;

@@ -3,7 +3,8 @@
  * CPU reference forward pass (see cpu_ref.h).  Written from the numerics
  * of hw-spec sections 7 and 8, independently of the rtl-model's command
  * implementations: every loop below states its evaluation order, which
- * is the contract's (ascending index, no FMA, each operation rounded).
+ * is the contract's (ascending index unless the contract defines lanes,
+ * as for the fp16 head; no FMA, each operation rounded).
  */
 #include <errno.h>
 #include <math.h>
@@ -244,7 +245,12 @@ static void ref_attn(struct cpu_ref *r, uint32_t l, const float *q,
 	}
 }
 
-/* fp16 output head (QMM F16) on one normalized row. */
+/*
+ * fp16 output head (QMM F16) on one normalized row, in the contract's
+ * lane order (hw-spec section 7.4): lane j of 16 sums the products of
+ * k = j, j + 16, ... in ascending k; then lanes j and j + h are added
+ * for h = 8, 4, 2, 1.
+ */
 static void ref_head(const struct cpu_ref *r, const float *x, float *logits)
 {
 	const struct mdl_desc *d = r->d;
@@ -252,11 +258,15 @@ static void ref_head(const struct cpu_ref *r, const float *x, float *logits)
 	uint32_t e = d->hp.n_embd;
 
 	for (uint32_t c = 0; c < d->hp.n_vocab; c++) {
-		float v = 0.0f;
+		float lane[16] = { 0 };
 
 		for (uint32_t i = 0; i < e; i++)
-			v = v + x[i] * lla_f16_to_f32(w[(size_t)c * e + i]);
-		logits[c] = v;
+			lane[i % 16] = lane[i % 16] +
+				x[i] * lla_f16_to_f32(w[(size_t)c * e + i]);
+		for (uint32_t h = 8; h >= 1; h /= 2)
+			for (uint32_t j = 0; j < h; j++)
+				lane[j] = lane[j] + lane[j + h];
+		logits[c] = lane[0];
 	}
 }
 

@@ -284,15 +284,20 @@ static void test_every_opcode(void)
 	ok = 1;
 	for (int m = 0; m < QM; m++)
 		for (int n = 0; n < QN; n++) {
-			float v = 0.0f;
+			/* 16 lanes (lane k % 16), then pairs 8, 4, 2, 1 apart */
+			float lane[16] = { 0 }, v;
 
 			for (int k = 0; k < QK; k++)
-				v = v + ((float *)map(qx))[m * QK + k] *
-				    lla_f16_to_f32(((uint16_t *)map(qw))[n * QK + k]);
-			v = v + ((float *)map(qb))[n];
+				lane[k % 16] = lane[k % 16] +
+					((float *)map(qx))[m * QK + k] *
+					lla_f16_to_f32(((uint16_t *)map(qw))[n * QK + k]);
+			for (int h = 8; h >= 1; h /= 2)
+				for (int j = 0; j < h; j++)
+					lane[j] = lane[j] + lane[j + h];
+			v = lane[0] + ((float *)map(qb))[n];
 			ok &= !memcmp(&v, (float *)map(qy) + m * QN + n, 4);
 		}
-	tap_ok(ok, "QMM F16 with bias: sequential fp32 sums, bit-exact");
+	tap_ok(ok, "QMM F16 with bias: 16-lane fp32 sums and lane tree, bit-exact");
 	ok = 1;
 	for (int m = 0; m < QM; m++)
 		for (int n = 0; n < QN; n++) {

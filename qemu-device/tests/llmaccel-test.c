@@ -1133,11 +1133,13 @@ static void run_tlmm(const char *props)
 
 static void test_tlmm_lut(void)
 {
-    run_tlmm("");
+    run_tlmm(",lut=on");
 }
 
+/* The default engine (fast kernels), and lut=off said explicitly. */
 static void test_tlmm_direct(void)
 {
+    run_tlmm("");
     run_tlmm(",lut=off");
 }
 

@@ -3,9 +3,11 @@
  * tlmm-bench: throughput of the rtl-model's TLMM engines (scalar
  * reference, fast kernels, table lookup) on BitNet-2B layer shapes, with
  * the modeled device time of each command beside the host wall time,
- * then QMM I8 (reference vs fast).  All engines run in this one process
- * through the internal entry points (kern.h) on the same data.  Prints
- * a table; figures are measured, never asserted.
+ * then QMM I8 and the QMM F16 output head (reference vs fast).  All
+ * engines run in this one process through the internal entry points
+ * (kern.h) on the same data; the fast kernels run on lla_kern_isa()'s
+ * path (LLA_ISA=scalar|avx2|avx-vnni forces one).  Prints a table;
+ * figures are measured, never asserted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,9 +74,9 @@ static double run(const struct lla_mem *mem, const void *cmd,
 	return best;
 }
 
-/* QMM I8 on one K x N shape: reference vs fast. */
+/* QMM I8 or F16 on one K x N shape: reference vs fast. */
 static void bench_qmm(const struct lla_mem *mem, uint8_t *data, uint32_t k,
-		      uint32_t n, uint32_t m, int reps)
+		      uint32_t n, uint32_t m, int f16, int reps)
 {
 	uint64_t x_scale = BASE + (48ull << 20), w_scale = x_scale + (1 << 20);
 	struct lla_cmd_qmm c;
@@ -85,20 +87,34 @@ static void bench_qmm(const struct lla_mem *mem, uint8_t *data, uint32_t k,
 	c.hdr.opcode = LLA_OP_QMM;
 	c.hdr.size = sizeof(c);
 	c.x_iova = BASE;
-	c.x_scale_iova = x_scale;
+	c.x_scale_iova = f16 ? 0 : x_scale;
 	c.w_iova = BASE + (1ull << 20);
-	c.w_scale_iova = w_scale;
+	c.w_scale_iova = f16 ? 0 : w_scale;
 	c.y_iova = BASE + (56ull << 20);
 	c.m = m;
 	c.n = n;
 	c.k = k;
-	c.x_stride = k;
-	c.w_stride = k;
+	c.x_stride = f16 ? 4 * k : k;
+	c.w_stride = f16 ? 2 * k : k;
 	c.y_stride = 4 * n;
-	c.wfmt = LLA_WFMT_I8;
-	for (uint32_t i = 0; i < m; i++)
+	c.wfmt = f16 ? LLA_WFMT_F16 : LLA_WFMT_I8;
+	if (f16) {
+		/* Finite activations and weights in [-1, 1). */
+		for (uint64_t i = 0; i < (uint64_t)m * k; i++) {
+			float v = (float)(rnd() % 2048) / 1024.0f - 1.0f;
+
+			memcpy(data + 4 * i, &v, 4);
+		}
+		for (uint64_t i = 0; i < (uint64_t)n * k; i++) {
+			uint16_t h = (uint16_t)(rnd() % 0x3c00) |
+				     (uint16_t)(rnd() & 0x8000);
+
+			memcpy(data + (1 << 20) + 2 * i, &h, 2);
+		}
+	}
+	for (uint32_t i = 0; !f16 && i < m; i++)
 		memcpy(data + (x_scale - BASE) + 4 * i, &one, 4);
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; !f16 && i < n; i++)
 		memcpy(data + (w_scale - BASE) + 4 * i, &one, 4);
 	tr = run(mem, &c, LLA_ENG_REF, reps);
 	tf = run(mem, &c, LLA_ENG_FAST, reps);
@@ -133,10 +149,10 @@ int main(int argc, char **argv)
 	lla_flat_mem_init(&mem, &flat);
 
 	printf("rtl-model TLMM throughput (fp32 out, 1 thread; GOPS = "
-	       "2*M*N*K / wall time; fast kernels: %s)\n",
-	       lla_kern_isa() == LLA_ISA_AVXVNNI ? "AVX-VNNI" :
-	       lla_kern_isa() == LLA_ISA_AVX2 ? "AVX2" :
-	       "none, fast = reference");
+	       "2*M*N*K / wall time; fast kernels: %s%s; CPU best: %s)\n",
+	       lla_kern_isa_name(lla_kern_isa()),
+	       lla_kern_isa() == LLA_ISA_NONE ? ", fast = reference" : "",
+	       lla_kern_isa_name(lla_kern_isa_cpu()));
 	printf("%-3s %-5s %-11s %8s %7s %8s %7s %8s %7s %8s %10s\n", "fmt",
 	       "M", "KxN", "ref ms", "GOPS", "fast ms", "GOPS", "lut ms",
 	       "GOPS", "fast/ref", "kv260 ms");
@@ -184,7 +200,13 @@ int main(int argc, char **argv)
 	printf("%-6s %-12s %10s %10s %10s %10s %7s\n", "M", "KxN", "ref ms",
 	       "GOPS", "fast ms", "GOPS", "fast/ref");
 	for (size_t mi = 0; mi < sizeof(ms) / sizeof(ms[0]); mi++)
-		bench_qmm(&mem, flat.data, 2560, 2560, ms[mi], reps);
+		bench_qmm(&mem, flat.data, 2560, 2560, ms[mi], 0, reps);
+	/* 42 MB of fp16 weights: larger than the caches, as a head is. */
+	printf("\nrtl-model QMM F16 output head (fp32 in and out, 1 thread)\n");
+	printf("%-6s %-12s %10s %10s %10s %10s %7s\n", "M", "KxN", "ref ms",
+	       "GOPS", "fast ms", "GOPS", "fast/ref");
+	bench_qmm(&mem, flat.data, 2560, 8192, 1, 1, reps);
+	bench_qmm(&mem, flat.data, 2560, 8192, 16, 1, reps);
 	free(flat.data);
 	return 0;
 }

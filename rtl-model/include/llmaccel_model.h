@@ -186,6 +186,17 @@ float lla_f16_to_f32(uint16_t h);	/* exact */
 float lla_bits_f32(uint32_t bits);
 uint32_t lla_f32_bits(float f);
 
+/*
+ * The QMM F16 dot product of fp32 @x[k] and binary16 @w[k] (native
+ * byte order) in the contract's order (hw-spec section 7.4): lane
+ * j < LLA_F16_LANES sums x[i] * w[i] for i = j, j + 16, j + 32, ... in
+ * ascending i, from +0.0f, one rounding per product and per sum; then
+ * lane j + 8 is added to lane j (j < 8), j + 4 to j (j < 4), j + 2 to
+ * j, and lane 1 to lane 0, which is the result.
+ */
+#define LLA_F16_LANES	16
+float lla_dot_f16(const float *x, const uint16_t *w, uint32_t k);
+
 /* Absmax int8 quantization of one row: returns s = 127 / max(amax, 1e-5). */
 float lla_quant_row(const float *x, uint32_t k, int8_t *q);
 /* Round half to even, then clamp to [-128, 127]. */

@@ -5,7 +5,57 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include "llmaccel_model.h"
+
+/*
+ * Inline forms of the numerics' bit casts and fp16 conversion for hot
+ * loops (the exported lla_bits_f32/lla_f16_to_f32 are these): a call
+ * per element through a shared library's PLT costs more than the work.
+ */
+static inline float lla_f32_of(uint32_t bits)
+{
+	float f;
+
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+static inline uint32_t lla_bits_of(float f)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &f, sizeof(bits));
+	return bits;
+}
+
+/* binary16 -> fp32, exact; NaN payloads kept (no quieting). */
+static inline float lla_h2f(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+	uint32_t e = (h >> 10) & 0x1fu;
+	uint32_t m = h & 0x3ffu;
+
+	if (e == 0x1f)			/* inf / NaN */
+		return lla_f32_of(sign | 0x7f800000u | (m << 13));
+	if (e)
+		return lla_f32_of(sign | ((e + 112) << 23) | (m << 13));
+	/* Zero and subnormals: m * 2^-24, exact (an fp32 normal or 0). */
+	return lla_f32_of(sign | lla_bits_of((float)m * 0x1p-24f));
+}
+
+/*
+ * The lane tree of the QMM F16 dot product (hw-spec section 7.4): the
+ * LLA_F16_LANES = 16 lane sums are added pairwise, lane j with lane
+ * j + 8, then j + 4, j + 2, j + 1; the result is s[0].  Overwrites @s.
+ */
+static inline float lla_f16_lane_tree(float s[LLA_F16_LANES])
+{
+	for (int w = LLA_F16_LANES / 2; w >= 1; w /= 2)
+		for (int j = 0; j < w; j++)
+			s[j] = s[j] + s[j + w];
+	return s[0];
+}
 
 struct lla_exec {
 	const struct lla_mem *mem;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fast matmul kernels of the rtl-model and the engine selection of
- * TLMM/QMM.  Every kernel returns the same int32 dot products as the
- * scalar reference (integer addition is exact and associative, so only
- * the order of the adds differs); the fp32 epilogue is shared.
+ * Fast matmul kernels of the rtl-model, their instruction-set paths and
+ * the engine selection of TLMM/QMM.  Every integer kernel returns the
+ * same int32 dot products as the scalar reference (integer addition is
+ * exact and associative, so only the order of the adds differs); the
+ * fp32 epilogue is shared.  The QMM F16 kernel computes the contract's
+ * 16-lane fp32 order itself (lla_dot_f16).
  */
 #ifndef LLA_KERN_H
 #define LLA_KERN_H
@@ -14,10 +16,9 @@
 
 /* How a TLMM/QMM computes its integer dot products. */
 enum lla_mm_engine {
-	LLA_ENG_REF = 0,	/* scalar reference, ascending k */
-	LLA_ENG_FAST = 1,	/* fastest exact kernel (REF without AVX2) */
+	LLA_ENG_REF = 0,	/* scalar reference, in the contract's order */
+	LLA_ENG_FAST = 1,	/* kernels of lla_kern_isa() (NONE: = REF) */
 	LLA_ENG_LUT = 2,	/* table lookup (TLMM only; QMM: FAST) */
-	LLA_ENG_AVX2 = 3,	/* fast kernels limited to AVX2 (tests) */
 };
 
 /*
@@ -30,14 +31,35 @@ int lla_tlmm_run(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 		enum lla_mm_engine eng);
 
-/* Vector instruction sets of the kernels, in increasing order. */
+/*
+ * Vector instruction sets of the kernels, in increasing order; each
+ * level includes the ones below.  Names (LLA_ISA, lla_kern_isa_name):
+ * "scalar", "avx2", "avx-vnni".
+ */
 enum lla_kern_isa {
 	LLA_ISA_NONE = 0,	/* scalar reference only */
-	LLA_ISA_AVX2 = 1,
-	LLA_ISA_AVXVNNI = 2,	/* AVX2 + AVX-VNNI (vpdpbusd on ymm) */
+	LLA_ISA_AVX2 = 1,	/* AVX2 + F16C */
+	LLA_ISA_AVXVNNI = 2,	/* AVX2 + F16C + AVX-VNNI (vpdpbusd on ymm) */
+	LLA_ISA_COUNT
 };
-/* The best one this CPU runs (checked at each call; no global state). */
+/*
+ * The path the fast engine uses: the best one this CPU runs, probed on
+ * the first call only; the environment variable LLA_ISA (read on that
+ * first call) may name a lower one ("scalar" = the reference; unknown
+ * names and levels the CPU lacks give the CPU's best); a test may
+ * change it with lla_kern_set_isa().  Thread-safe; cheap.
+ */
 int lla_kern_isa(void);
+/* The best path this CPU runs (probed once). */
+int lla_kern_isa_cpu(void);
+/*
+ * Use @isa from now on (process-wide; for tests and benchmarks).
+ * LLA_OK, LLA_ERR_UNSUPPORTED if the CPU lacks it, LLA_ERR_BAD_PARAM if
+ * it is no enum lla_kern_isa.
+ */
+int lla_kern_set_isa(int isa);
+const char *lla_kern_isa_name(int isa);		/* "?" if unknown */
+int lla_kern_isa_parse(const char *name);	/* -1 if unknown / NULL */
 
 /*
  * Ternary kernels work on blocks of 32 weight bytes: 128 weights for T2,
@@ -60,7 +82,7 @@ int32_t lla_kern_tern_perm(uint8_t wfmt, const int8_t *xq, uint32_t k,
  * and @nw packed weight rows of @rb bytes (contiguous).  @scratch, when
  * not NULL, holds LLA_KERN_DEC_ROWS * @xstride bytes and lets T5 decode
  * each weight row once for all activation rows.  Call only with
- * LLA_ISA_AVX2 <= @isa <= lla_kern_isa().
+ * LLA_ISA_AVX2 <= @isa <= lla_kern_isa_cpu() (also for the others below).
  */
 #define LLA_KERN_DEC_ROWS	8u
 void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
@@ -71,5 +93,14 @@ void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
 /* The same for QMM I8: plain int8 rows of @k, X rows @k bytes apart. */
 void lla_kern_i8(int isa, const int8_t *x, uint32_t rows, const int8_t *w,
 		 uint32_t nw, uint32_t k, int32_t *dots, uint64_t ldd);
+
+/*
+ * QMM F16: out[r * ldo + i] = the contract's lane-ordered fp32 dot
+ * (lla_qmm_f16_dot) of fp32 row r of @x (rows @k floats apart) with
+ * binary16 weight row i of @w (rows @k halves apart, little endian),
+ * for @rows x @nw.  Bit-identical to the scalar reference.
+ */
+void lla_kern_f16(int isa, const float *x, uint32_t rows, const uint16_t *w,
+		  uint32_t nw, uint32_t k, float *out, uint64_t ldo);
 
 #endif /* LLA_KERN_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * AVX2 and AVX-VNNI kernels for TLMM (T2, T5) and QMM I8 integer dot products.
+ * AVX2 and AVX-VNNI kernels for TLMM (T2, T5) and QMM I8 integer dot
+ * products, and the AVX2 + F16C kernel of QMM F16 (at the end).
  *
  * Ternary rows.  A block of 32 weight bytes is loaded as one vector and
  * split into its per-byte codes: T2 into 4 vectors (code i of byte j is
@@ -38,8 +39,8 @@
  * products of a lane into int32 without saturation, so it is exact too.
  *
  * These functions are compiled for AVX2/AVX-VNNI with target attributes
- * only; the callers check lla_kern_isa() first, so the library runs on
- * any x86-64 and builds without them elsewhere.
+ * only; the callers check lla_kern_isa() (kern_isa.c) first, so the
+ * library runs on any x86-64 and builds without them elsewhere.
  */
 #include <string.h>
 #include "kern.h"
@@ -78,7 +79,6 @@ int32_t lla_kern_tern_perm(uint8_t wfmt, const int8_t *xq, uint32_t k,
 
 /* LLA_NO_SIMD builds the scalar reference only (and tests the stubs). */
 #if defined(__x86_64__) && !defined(LLA_NO_SIMD)
-#include <cpuid.h>
 #include <immintrin.h>
 
 /*
@@ -88,22 +88,6 @@ int32_t lla_kern_tern_perm(uint8_t wfmt, const int8_t *xq, uint32_t k,
 #define AVX2_FN		__attribute__((target("avx2")))
 #define AVX2_INLINE	static inline __attribute__((target("avx2"), \
 							    always_inline))
-
-/*
- * AVX2 through the compiler's runtime (which also checks that the OS
- * saves the ymm state); AVX-VNNI is CPUID.(EAX=7,ECX=1):EAX bit 4, read
- * directly since not every compiler's __builtin_cpu_supports knows it.
- */
-int lla_kern_isa(void)
-{
-	unsigned int a, b, c, d;
-
-	if (!__builtin_cpu_supports("avx2"))
-		return LLA_ISA_NONE;
-	if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)))
-		return LLA_ISA_AVXVNNI;
-	return LLA_ISA_AVX2;
-}
 
 /* T2 codes of a block: code 3 -> 1, then c[i] = (byte >> 2i) & 3. */
 AVX2_INLINE void t2_codes(__m256i v, __m256i c[5])
@@ -234,12 +218,127 @@ void lla_kern_i8(int isa, const int8_t *x, uint32_t rows, const int8_t *w,
 	else
 		i8_avx2(x, rows, w, nw, k, dots, ldd);
 }
-#else /* no vector kernels: lla_kern_isa() says so, callers never get here */
 
-int lla_kern_isa(void)
+/*
+ * QMM F16 (AVX2 + F16C): the contract's L = 16 lanes are two ymm
+ * accumulators per dot product, lanes 0..7 and 8..15.  Sixteen weights
+ * are converted exactly with vcvtph2ps (subnormal halves included) and
+ * multiplied and added with separate vmulps / vaddps: one rounding
+ * each, as the reference (no FMA: the target has none).  The last
+ * K % 16 elements go through zero-padded copies; a padding lane adds
+ * 0 * 0 = +0, which leaves its sum unchanged (a lane sum starting at
+ * +0 is never -0 under round to nearest), so it equals the reference
+ * that skips them.  The lanes are then added in the contract's tree:
+ * 8 pairs (j, j + 8), 4 pairs (j, j + 4), 2 pairs (j, j + 2), 1.
+ */
+#define F16_FN		__attribute__((target("avx2,f16c")))
+#define F16_INLINE	static inline __attribute__((target("avx2,f16c"), \
+							    always_inline))
+
+F16_INLINE float f16_tree(__m256 lo, __m256 hi)
 {
-	return LLA_ISA_NONE;
+	__m256 t = _mm256_add_ps(lo, hi);
+	__m128 u = _mm_add_ps(_mm256_castps256_ps128(t),
+			      _mm256_extractf128_ps(t, 1));
+	__m128 v = _mm_add_ps(u, _mm_movehl_ps(u, u));
+
+	return _mm_cvtss_f32(_mm_add_ss(v, _mm_shuffle_ps(v, v, 1)));
 }
+
+/* One step of 16 k: @R x rows (@xs floats apart) times @W weight rows. */
+F16_INLINE void f16_step(const float *x, uint64_t xs, int R,
+			 const uint16_t *w, uint64_t ws, int W,
+			 __m256 acc[8])
+{
+	__m256 wv[8];
+
+#pragma GCC unroll 8
+	for (int q = 0; q < W; q++) {
+		wv[2 * q] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)
+						(w + (size_t)q * ws)));
+		wv[2 * q + 1] = _mm256_cvtph_ps(_mm_loadu_si128(
+				(const __m128i *)(w + (size_t)q * ws + 8)));
+	}
+#pragma GCC unroll 8
+	for (int r = 0; r < R; r++) {
+		__m256 x0 = _mm256_loadu_ps(x + (size_t)r * xs);
+		__m256 x1 = _mm256_loadu_ps(x + (size_t)r * xs + 8);
+
+#pragma GCC unroll 8
+		for (int q = 0; q < W; q++) {
+			__m256 *a = acc + 2 * (r * W + q);
+
+			a[0] = _mm256_add_ps(a[0], _mm256_mul_ps(x0,
+							wv[2 * q]));
+			a[1] = _mm256_add_ps(a[1], _mm256_mul_ps(x1,
+							wv[2 * q + 1]));
+		}
+	}
+}
+
+/* Dots of @R x rows with @W weight rows (R * W <= 4). */
+F16_INLINE void f16_dot(const float *x, int R, const uint16_t *w, int W,
+			uint32_t k, float *out, uint64_t ldo)
+{
+	uint32_t j = 0, t = k % 16;
+	__m256 acc[8];
+
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++)
+		acc[i] = _mm256_setzero_ps();
+	for (; j + 16 <= k; j += 16)
+		f16_step(x + j, k, R, w + j, k, W, acc);
+	if (t) {
+		float xt[4 * 16] = { 0 };
+		uint16_t wt[4 * 16] = { 0 };
+
+		for (int r = 0; r < R; r++)
+			memcpy(xt + 16 * r, x + (size_t)r * k + j, 4 * t);
+		for (int q = 0; q < W; q++)
+			memcpy(wt + 16 * q, w + (size_t)q * k + j, 2 * t);
+		f16_step(xt, 16, R, wt, 16, W, acc);
+	}
+#pragma GCC unroll 8
+	for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+		for (int q = 0; q < W; q++)
+			out[(size_t)r * ldo + q] = f16_tree(acc[2 * (r * W + q)],
+						acc[2 * (r * W + q) + 1]);
+}
+
+/*
+ * Four x rows share each converted weight block; a single x row (GEMV)
+ * takes four weight rows at a time instead, for eight independent add
+ * chains either way.
+ */
+static F16_FN void f16_avx2(const float *x, uint32_t rows, const uint16_t *w,
+			    uint32_t nw, uint32_t k, float *out, uint64_t ldo)
+{
+	uint32_t r = 0;
+
+	for (; r + 4 <= rows; r += 4)
+		for (uint32_t i = 0; i < nw; i++)
+			f16_dot(x + (size_t)r * k, 4, w + (size_t)i * k, 1, k,
+				out + (size_t)r * ldo + i, ldo);
+	for (; r < rows; r++) {
+		const float *xr = x + (size_t)r * k;
+		float *o = out + (size_t)r * ldo;
+		uint32_t i = 0;
+
+		for (; i + 4 <= nw; i += 4)
+			f16_dot(xr, 1, w + (size_t)i * k, 4, k, o + i, ldo);
+		for (; i < nw; i++)
+			f16_dot(xr, 1, w + (size_t)i * k, 1, k, o + i, ldo);
+	}
+}
+
+void lla_kern_f16(int isa, const float *x, uint32_t rows, const uint16_t *w,
+		  uint32_t nw, uint32_t k, float *out, uint64_t ldo)
+{
+	(void)isa;	/* every level from AVX2 up uses the same kernel */
+	f16_avx2(x, rows, w, nw, k, out, ldo);
+}
+#else /* no vector kernels: lla_kern_isa() says so, callers never get here */
 
 void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
 		   uint64_t xstride, const int32_t *xsum, uint32_t rows,
@@ -258,6 +357,14 @@ void lla_kern_i8(int isa, const int8_t *x, uint32_t rows, const int8_t *w,
 	(void)isa, (void)x, (void)w, (void)k;
 	for (uint32_t r = 0; r < rows; r++)
 		memset(dots + (size_t)r * ldd, 0, 4 * (size_t)nw);
+}
+
+void lla_kern_f16(int isa, const float *x, uint32_t rows, const uint16_t *w,
+		  uint32_t nw, uint32_t k, float *out, uint64_t ldo)
+{
+	(void)isa, (void)x, (void)w, (void)k;
+	for (uint32_t r = 0; r < rows; r++)
+		memset(out + (size_t)r * ldo, 0, 4 * (size_t)nw);
 }
 
 #endif

@@ -17,18 +17,12 @@
 
 float lla_bits_f32(uint32_t bits)
 {
-	float f;
-
-	memcpy(&f, &bits, sizeof(f));
-	return f;
+	return lla_f32_of(bits);
 }
 
 uint32_t lla_f32_bits(float f)
 {
-	uint32_t bits;
-
-	memcpy(&bits, &f, sizeof(bits));
-	return bits;
+	return lla_bits_of(f);
 }
 
 /* ---------------- fp16 ---------------- */
@@ -47,7 +41,7 @@ static uint32_t shift_rne(uint32_t m, unsigned int shift)
 
 uint16_t lla_f32_to_f16(float f)
 {
-	uint32_t b = lla_f32_bits(f);
+	uint32_t b = lla_bits_of(f);
 	uint16_t sign = (uint16_t)((b >> 16) & 0x8000u);
 	uint32_t a = b & 0x7fffffffu;
 	uint32_t e = a >> 23;
@@ -83,23 +77,17 @@ uint16_t lla_f32_to_f16(float f)
 
 float lla_f16_to_f32(uint16_t h)
 {
-	uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-	uint32_t e = (h >> 10) & 0x1fu;
-	uint32_t m = h & 0x3ffu;
+	return lla_h2f(h);
+}
 
-	if (e == 0x1f)			/* inf / NaN, payload kept */
-		return lla_bits_f32(sign | 0x7f800000u | (m << 13));
-	if (e)
-		return lla_bits_f32(sign | ((e + 112) << 23) | (m << 13));
-	if (!m)
-		return lla_bits_f32(sign);
-	/* Subnormal: normalize; every half subnormal is an fp32 normal. */
-	e = 113;
-	while (!(m & 0x400u)) {
-		m <<= 1;
-		e--;
-	}
-	return lla_bits_f32(sign | (e << 23) | ((m & 0x3ffu) << 13));
+/* The QMM F16 dot product in the contract's lane order (see the header). */
+float lla_dot_f16(const float *x, const uint16_t *w, uint32_t k)
+{
+	float s[LLA_F16_LANES] = { 0 };
+
+	for (uint32_t i = 0; i < k; i++)
+		s[i % LLA_F16_LANES] = s[i % LLA_F16_LANES] + x[i] * lla_h2f(w[i]);
+	return lla_f16_lane_tree(s);
 }
 
 /* ---------------- int8 quantization ---------------- */
@@ -167,7 +155,7 @@ float lla_quant_row(const float *x, uint32_t k, int8_t *q)
 /* 2^n as fp32 for -126 <= n <= 127, built from the exponent bits. */
 static float pow2i(int32_t n)
 {
-	return lla_bits_f32((uint32_t)(n + 127) << 23);
+	return lla_f32_of((uint32_t)(n + 127) << 23);
 }
 
 float lla_expf(float x)
@@ -178,7 +166,7 @@ float lla_expf(float x)
 	if (x != x)
 		return x + x;
 	if (x > EXP_OVF)
-		return lla_bits_f32(0x7f800000u);
+		return lla_f32_of(0x7f800000u);
 	if (x < EXP_UNF)
 		return 0.0f;
 

@@ -15,6 +15,10 @@
  * (op_lut.c) and the fast kernels (kern_avx2.c) all produce the same
  * int32 dot products; the fp32 conversion and the epilogue are this
  * file's for every engine, so outputs are bit-identical whichever runs.
+ * QMM F16 has fp32 sums, whose order the contract fixes as 16
+ * interleaved lanes and a tree (hw-spec 7.4): the reference below and
+ * the SIMD kernel both compute exactly that.  The fast engine is the
+ * default; the table lookup runs only when asked (use_lut).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -263,11 +267,7 @@ static void tlmm_block_fast(const struct lla_cmd_tlmm *c, struct tlmm_bufs *b,
 /* The kernels' instruction set for @eng; LLA_ISA_NONE: the reference. */
 static int kern_isa(enum lla_mm_engine eng)
 {
-	int isa = lla_kern_isa();
-
-	if (eng == LLA_ENG_AVX2 && isa > LLA_ISA_AVX2)
-		isa = LLA_ISA_AVX2;
-	return eng == LLA_ENG_FAST || eng == LLA_ENG_AVX2 ? isa : LLA_ISA_NONE;
+	return eng == LLA_ENG_FAST ? lla_kern_isa() : LLA_ISA_NONE;
 }
 
 /* Integer products of one activation block with all N weight rows. */
@@ -275,7 +275,7 @@ static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 		      struct tlmm_bufs *b, uint32_t mn, uint32_t wb,
 		      uint32_t rb)
 {
-	float gamma = lla_bits_f32(c->w_scale);
+	float gamma = lla_f32_of(c->w_scale);
 
 	for (uint32_t n0 = 0; n0 < c->n; n0 += wb) {
 		uint32_t nn = min_u32(wb, (uint64_t)c->n - n0);
@@ -407,14 +407,17 @@ static int32_t dot_i8(const int8_t *a, const int8_t *w, uint32_t k)
 	return acc;
 }
 
+/*
+ * The contract's order (lla_dot_f16, hw-spec section 7.4) on weights
+ * already converted to fp32: 16 interleaved lanes, then the lane tree.
+ */
 static float dot_f16(const float *a, const float *w, uint32_t k)
 {
-	float v = 0.0f;
+	float s[LLA_F16_LANES] = { 0 };
 
-	/* Sequential fp32 in ascending k, one rounding per operation. */
 	for (uint32_t i = 0; i < k; i++)
-		v += a[i] * w[i];
-	return v;
+		s[i % LLA_F16_LANES] = s[i % LLA_F16_LANES] + a[i] * w[i];
+	return lla_f16_lane_tree(s);
 }
 
 struct qmm_bufs {
@@ -426,7 +429,7 @@ struct qmm_bufs {
 	float *wf;		/* [wb][k] decoded fp16 weights */
 	void *ybuf;
 	int32_t *dots;		/* [mb][MM_CHUNK], fast I8 engine */
-	int isa;
+	int isa;		/* fast engine: enum lla_kern_isa, else NONE */
 };
 
 static void qmm_bufs_free(struct qmm_bufs *b)
@@ -481,12 +484,19 @@ static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
 			lla_progress(x, (uint64_t)mn * nn * c->k);
 			continue;
 		}
+		if (f16 && b->isa != LLA_ISA_NONE) {
+			/* The rows of b->w are 2k bytes from malloc: aligned. */
+			lla_kern_f16(b->isa, b->xb, mn, (const uint16_t *)b->w,
+				     nn, c->k, b->acc + n0, c->n);
+			lla_progress(x, (uint64_t)mn * nn * c->k);
+			continue;
+		}
 		if (f16) {
 			for (size_t i = 0; i < (size_t)nn * c->k; i++) {
 				uint16_t h;
 
 				memcpy(&h, b->w + 2 * i, 2);
-				b->wf[i] = lla_f16_to_f32(h);
+				b->wf[i] = lla_h2f(h);
 			}
 		}
 		for (uint32_t i = 0; i < nn; i++) {
@@ -521,6 +531,7 @@ int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 	int f16 = c->wfmt == LLA_WFMT_F16;
 	int isa = kern_isa(eng == LLA_ENG_LUT ? LLA_ENG_FAST : eng);
 	int fast = isa != LLA_ISA_NONE && c->wfmt == LLA_WFMT_I8;
+	int f16_fast = isa != LLA_ISA_NONE && f16;
 	uint64_t esz = f16 ? 4 : 1;	/* activation element bytes */
 	uint64_t rb = f16 ? 2ull * c->k : c->k;
 	uint32_t mb, wb;
@@ -538,7 +549,8 @@ int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 	b.w = lla_alloc((uint64_t)wb * rb, 1);
 	b.ybuf = lla_alloc(c->n, sizeof(float));
 	if (f16) {
-		b.wf = lla_alloc((uint64_t)wb * c->k, sizeof(float));
+		if (!f16_fast)
+			b.wf = lla_alloc((uint64_t)wb * c->k, sizeof(float));
 	} else {
 		b.xs = lla_alloc(mb, sizeof(float));
 		b.ws = lla_alloc(c->n, sizeof(float));
@@ -547,7 +559,8 @@ int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 	if (fast)
 		b.dots = lla_alloc((uint64_t)mb * MM_CHUNK, sizeof(int32_t));
 	if (!b.xb || !b.acc || !b.w || !b.ybuf ||
-	    (f16 ? !b.wf : (!b.xs || !b.ws)) || (fast && !b.dots))
+	    (f16 ? !f16_fast && !b.wf : (!b.xs || !b.ws)) ||
+	    (fast && !b.dots))
 		goto out;
 
 	if (!f16) {

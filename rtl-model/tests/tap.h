@@ -38,6 +38,21 @@ static void tap_diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* A test that cannot run here: "ok N - ... # SKIP reason" (counts as run). */
+__attribute__((format(printf, 2, 3), unused))
+static void tap_skip(const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_count++;
+	printf("ok %d - ", tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", reason);
+	fflush(stdout);
+}
+
 /* Prints the plan and returns the process exit status. */
 __attribute__((unused))
 static int tap_done(void)

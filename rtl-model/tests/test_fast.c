@@ -1,25 +1,35 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fast TLMM/QMM kernels against the scalar reference.
+ * Fast TLMM/QMM kernels against the scalar reference, on every
+ * instruction-set path (kern.h: scalar, AVX2, AVX-VNNI).
  *
- * 1. The kernels alone (kern.h) against a naive int64 dot written here
- *    with its own weight decoding, for 1..9 activation rows (the 4-row
- *    and 1-row kernels), odd K, invalid codes and extreme activations.
- * 2. Whole TLMM and QMM commands: the same memory image is run through
- *    the scalar reference (lla_tlmm_run/lla_qmm_run with LLA_ENG_REF)
- *    and the fast engine, and the whole images (outputs, stride padding,
- *    everything) are compared with memcmp, as are the return codes and
- *    the byte counters.  Also through lla_execute with use_lut 0 and 1.
+ * 0. Path selection: lla_kern_set_isa() accepts exactly the paths the
+ *    CPU has; LLA_ISA (read once per process) forces each of them, seen
+ *    from a child process of this test.
+ * 1. The kernels alone (kern.h) against a naive dot written here with
+ *    its own weight decoding: int64 for T2/T5/I8, for 1..9 activation
+ *    rows (the 4-row and 1-row kernels), odd K, invalid codes and
+ *    extreme activations; QMM F16 against the contract's 16-lane order
+ *    written out here (with its own fp16 decoding), with subnormal
+ *    halves, overflow to infinity and signed zeros.
+ * 2. Whole TLMM (T2, T5) and QMM (I8, F16) commands, the opcodes with a
+ *    fast path: the same memory image is run through the scalar
+ *    reference (lla_tlmm_run/lla_qmm_run with LLA_ENG_REF) and the fast
+ *    engine, and the whole images (outputs, stride padding, everything)
+ *    are compared with memcmp, as are the return codes and the byte
+ *    counters.  Also through lla_execute with use_lut 0 and 1.
  * 3. A command whose weights run past the end of memory faults the same
  *    way (error, fault address) on every engine.
  *
- * Kernels are tested for every instruction set the CPU has (AVX2, and
- * AVX-VNNI when present); commands run on the best one and on AVX2.
- * When the CPU has no AVX2 the fast engine is the reference; the
- * kernel-level tests are then skipped (reported as such).
+ * 1 to 3 run once per path this CPU has; paths it lacks are reported
+ * as "# SKIP" lines, one per test they would have run.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "internal.h"
 #include "kern.h"
 #include "tap.h"
@@ -91,6 +101,43 @@ static int64_t naive_dot(uint8_t f, const int8_t *x, const uint8_t *w,
 		s += (int64_t)x[i] * (f == LLA_WFMT_I8 ? (int8_t)w[i] :
 				      w_at(f, w, i));
 	return s;
+}
+
+/* binary16 -> float from the definition: (1 + m / 1024) * 2^(e - 15). */
+static float t_half(uint16_t h)
+{
+	int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+	float v;
+
+	if (e == 0x1f)
+		v = m ? NAN : INFINITY;
+	else if (e == 0)
+		v = ldexpf((float)m, -24);
+	else
+		v = ldexpf((float)(1024 + m), e - 25);
+	return h & 0x8000 ? -v : v;
+}
+
+/*
+ * The contract's QMM F16 order, written out: lane i % 16 accumulates
+ * x[i] * w[i] in ascending i from +0, then lane j + h is added to lane
+ * j for h = 8, 4, 2, 1 (j < h); lane 0 is the result.
+ */
+static float naive_f16(const float *x, const uint16_t *w, uint32_t k)
+{
+	float lane[16];
+
+	for (int j = 0; j < 16; j++)
+		lane[j] = 0.0f;
+	for (uint32_t i = 0; i < k; i++) {
+		float p = x[i] * t_half(w[i]);
+
+		lane[i % 16] = lane[i % 16] + p;
+	}
+	for (int h = 8; h >= 1; h /= 2)
+		for (int j = 0; j < h; j++)
+			lane[j] = lane[j] + lane[j + h];
+	return lane[0];
 }
 
 static void fill_x(int8_t *x, size_t len, int mode)
@@ -186,13 +233,85 @@ static int kern_case(int isa, uint8_t f, uint32_t rows, uint32_t nw,
 
 static const char *fmt_name(uint8_t f)
 {
-	return f == LLA_WFMT_T2 ? "T2" : f == LLA_WFMT_T5 ? "T5" : "I8";
+	return f == LLA_WFMT_T2 ? "T2" : f == LLA_WFMT_T5 ? "T5" :
+	       f == LLA_WFMT_I8 ? "I8" : "F16";
+}
+
+/*
+ * fp16 weights: mode 0 random finite values of every magnitude
+ * (subnormals included), 1 uniform in [-1, 1], 2 +-65504 (with x up
+ * to 1e35 products overflow to +-inf, and inf - inf gives the one
+ * default NaN), 3 subnormal halves and signed zeros only.
+ */
+static uint16_t rnd_half(int mode)
+{
+	uint16_t h;
+
+	switch (mode) {
+	case 1:
+		return lla_f32_to_f16(rnd_f(-1.0f, 1.0f));
+	case 2:
+		return rnd() & 1 ? 0x7bff : 0xfbff;
+	case 3:
+		return (uint16_t)(rnd() & 0x83ff);
+	default:
+		do
+			h = (uint16_t)rnd();
+		while ((h & 0x7c00) == 0x7c00);	/* no inf / NaN */
+		return h;
+	}
+}
+
+/* One random F16 kernel case; returns the number of wrong dots. */
+static int kern_f16_case(int isa, uint32_t rows, uint32_t nw, uint32_t k,
+			 int mode)
+{
+	float *x = malloc(4 * (size_t)rows * k);
+	uint16_t *w = malloc(2 * (size_t)nw * k);
+	uint64_t ldo = nw + 5;
+	float *out = malloc(4 * (size_t)rows * ldo);
+	int bad = 0;
+
+	if (!x || !w || !out)
+		abort();
+	for (size_t i = 0; i < (size_t)rows * k; i++)
+		x[i] = mode == 2 ? rnd_f(1.0f, 1e35f) :
+		       mode == 3 ? rnd_f(-1e-3f, 1e-3f) :
+		       rnd_f(-8.0f, 8.0f);
+	for (size_t i = 0; i < (size_t)nw * k; i++)
+		w[i] = rnd_half(mode);
+	lla_kern_f16(isa, x, rows, w, nw, k, out, ldo);
+	for (uint32_t r = 0; r < rows; r++)
+		for (uint32_t i = 0; i < nw; i++) {
+			float want = naive_f16(x + (size_t)r * k,
+					       w + (size_t)i * k, k);
+
+			bad += memcmp(&want, out + r * ldo + i, 4) != 0;
+		}
+	free(x);
+	free(w);
+	free(out);
+	return bad;
+}
+
+static void test_kernel_f16(int isa)
+{
+	const char *in = lla_kern_isa_name(isa);
+	int bad = 0, cases = 150;
+
+	for (int c = 0; c < cases; c++)
+		bad += kern_f16_case(isa, rnd_in(1, 9), rnd_in(1, 11),
+				     pick_k(700), (int)(rnd() % 4));
+	for (uint32_t k = 1; k <= 40; k++)	/* every tail length, twice */
+		bad += kern_f16_case(isa, 1 + k % 6, 5, k, (int)(k % 4));
+	tap_ok(bad == 0, "%s F16 kernel == naive 16-lane fp32 dot on %d random cases (rows 1..9, K 1..700 and 1..40, subnormal halves, overflow to inf, signed zeros): %d wrong",
+	       in, cases + 40, bad);
 }
 
 static void test_kernels(int isa)
 {
 	static const uint8_t fmts[] = { LLA_WFMT_T2, LLA_WFMT_T5, LLA_WFMT_I8 };
-	const char *in = isa == LLA_ISA_AVX2 ? "AVX2" : "AVX-VNNI";
+	const char *in = lla_kern_isa_name(isa);
 
 	for (size_t fi = 0; fi < 3; fi++) {
 		uint8_t f = fmts[fi];
@@ -384,9 +503,6 @@ static void tlmm_case(struct tally *t, uint8_t *base, uint8_t **imgs,
 	t->rc_bad += ref.rc != LLA_OK;
 	t->cases++;
 	t->bad += !same(&ref, imgs[0], &fast, imgs[1]);
-	/* The AVX2 kernels too where the CPU would pick AVX-VNNI ones. */
-	fast = run_on(base, imgs[1], &c, LLA_ENG_AVX2, -1);
-	t->bad += !same(&ref, imgs[0], &fast, imgs[1]);
 	ex = run_on(base, imgs[1], &c, 0, 0);
 	t->exec_cases++;
 	t->exec_bad += ex.rc != LLA_OK || memcmp(imgs[0], imgs[1], IMG_SIZE);
@@ -398,7 +514,8 @@ static void tlmm_case(struct tally *t, uint8_t *base, uint8_t **imgs,
 	}
 }
 
-static void test_tlmm_commands(uint8_t *base, uint8_t **imgs)
+static void test_tlmm_commands(uint8_t *base, uint8_t **imgs,
+			       const char *in)
 {
 	static const uint8_t fmts[] = { LLA_WFMT_T2, LLA_WFMT_T5 };
 	static const char *const dts[] = { "f32", "f16", "i8" };
@@ -411,12 +528,12 @@ static void test_tlmm_commands(uint8_t *base, uint8_t **imgs)
 				tlmm_case(&t, base, imgs, fmts[fi], dt,
 					  i % 4 == 0);
 			tap_ok(t.bad == 0 && t.rc_bad == 0,
-			       "TLMM %s out %s: fast engines (best ISA and AVX2) memcmp-identical to the scalar reference on %d random commands (M 1..40, K 1..3000, N 1..300, strides, epilogues): %d differ, %d not OK",
-			       fmt_name(fmts[fi]), dts[dt], t.cases, t.bad,
+			       "%s: TLMM %s out %s: fast engine memcmp-identical to the scalar reference on %d random commands (M 1..40, K 1..3000, N 1..300, strides, epilogues): %d differ, %d not OK",
+			       in, fmt_name(fmts[fi]), dts[dt], t.cases, t.bad,
 			       t.rc_bad);
 			tap_ok(t.exec_bad == 0 && t.lut_bad == 0,
-			       "TLMM %s out %s: lla_execute use_lut=0 (%d commands) and use_lut=1 (%d) memcmp-identical to the reference: %d + %d differ",
-			       fmt_name(fmts[fi]), dts[dt], t.exec_cases,
+			       "%s: TLMM %s out %s: lla_execute use_lut=0 (%d commands) and use_lut=1 (%d) memcmp-identical to the reference: %d + %d differ",
+			       in, fmt_name(fmts[fi]), dts[dt], t.exec_cases,
 			       t.lut_cases, t.exec_bad, t.lut_bad);
 		}
 	}
@@ -471,35 +588,32 @@ static void qmm_case(struct tally *t, uint8_t *base, uint8_t **imgs,
 	t->rc_bad += ref.rc != LLA_OK;
 	t->cases++;
 	t->bad += !same(&ref, imgs[0], &fast, imgs[1]);
-	/* The AVX2 kernels too where the CPU would pick AVX-VNNI ones. */
-	fast = run_on(base, imgs[1], &c, LLA_ENG_AVX2, -1);
-	t->bad += !same(&ref, imgs[0], &fast, imgs[1]);
 	ex = run_on(base, imgs[1], &c, 0, 0);
 	t->exec_cases++;
 	t->exec_bad += ex.rc != LLA_OK || memcmp(imgs[0], imgs[1], IMG_SIZE);
 }
 
-static void test_qmm_commands(uint8_t *base, uint8_t **imgs)
+static void test_qmm_commands(uint8_t *base, uint8_t **imgs, const char *in)
 {
 	static const uint8_t fmts[] = { LLA_WFMT_I8, LLA_WFMT_F16 };
 
 	for (size_t fi = 0; fi < 2; fi++) {
 		struct tally t = { 0 };
-		int n = fi == 0 ? 90 : 15;
+		int n = fi == 0 ? 90 : 45;
 
 		for (int i = 0; i < n; i++)
 			qmm_case(&t, base, imgs, fmts[fi],
 				 (uint8_t)(i % LLA_DTYPE_COUNT));
 		tap_ok(t.bad == 0 && t.rc_bad == 0 && t.exec_bad == 0,
-		       "QMM %s: fast engines (best ISA and AVX2) and lla_execute memcmp-identical to the scalar reference on %d random commands (all out dtypes): %d + %d differ, %d not OK",
-		       fi == 0 ? "I8" : "F16", t.cases, t.bad, t.exec_bad,
+		       "%s: QMM %s: fast engine and lla_execute memcmp-identical to the scalar reference on %d random commands (all out dtypes): %d + %d differ, %d not OK",
+		       in, fi == 0 ? "I8" : "F16", t.cases, t.bad, t.exec_bad,
 		       t.rc_bad);
 	}
 }
 
 /* ---------------- 3. faults ---------------- */
 
-static void test_fault(uint8_t *base, uint8_t **imgs)
+static void test_fault(uint8_t *base, uint8_t **imgs, const char *in)
 {
 	int bad = 0;
 
@@ -521,28 +635,166 @@ static void test_fault(uint8_t *base, uint8_t **imgs)
 		       !same(&o[0], imgs[0], &o[1], imgs[1]) ||
 		       !same(&o[0], imgs[0], &o[2], imgs[2]);
 	}
-	tap_ok(bad == 0, "weights past the end of memory: reference, fast and LUT engines fail alike (error, fault address, byte counts, memory): %d differ",
-	       bad);
+	tap_ok(bad == 0, "%s: weights past the end of memory: reference, fast and LUT engines fail alike (error, fault address, byte counts, memory): %d differ",
+	       in, bad);
 }
 
-int main(void)
-{
-	uint8_t *base = malloc(IMG_SIZE);
-	uint8_t *imgs[3] = { malloc(IMG_SIZE), malloc(IMG_SIZE),
-			     malloc(IMG_SIZE) };
+/* ---------------- 0. path selection ---------------- */
 
+/* lla_kern_isa() of a child of this test run with LLA_ISA=@val; -2 on error. */
+static int child_isa(const char *self, const char *val)
+{
+	int fd[2], st;
+	char buf[16] = { 0 };
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(fd))
+		return -2;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -2;
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		setenv("LLA_ISA", val, 1);
+		execl(self, self, "--print-isa", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	n = read(fd[0], buf, sizeof(buf) - 1);
+	close(fd[0]);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0 || n <= 0)
+		return -2;
+	return atoi(buf);
+}
+
+static void test_select(const char *self)
+{
+	int cpu = lla_kern_isa_cpu(), ok = 1;
+	int env = lla_kern_isa_parse(getenv("LLA_ISA"));
+
+	/* This process's own LLA_ISA, if the caller set one. */
+	env = env < 0 || env > cpu ? cpu : env;
+	tap_ok(lla_kern_isa() == env,
+	       "the fast engine starts on the CPU's best path or LLA_ISA's (%s)",
+	       lla_kern_isa_name(env));
+	for (int i = 0; i < LLA_ISA_COUNT; i++)
+		ok &= lla_kern_isa_parse(lla_kern_isa_name(i)) == i;
+	tap_ok(ok && lla_kern_isa_parse("avx512") < 0 &&
+	       lla_kern_isa_parse(NULL) < 0 &&
+	       lla_kern_set_isa(-1) == LLA_ERR_BAD_PARAM &&
+	       lla_kern_set_isa(LLA_ISA_COUNT) == LLA_ERR_BAD_PARAM,
+	       "path names round-trip; unknown names and numbers are refused");
+	ok = 1;
+	for (int i = 0; i < LLA_ISA_COUNT; i++) {
+		ok &= lla_kern_set_isa(i) == (i <= cpu ? LLA_OK :
+					      LLA_ERR_UNSUPPORTED);
+		ok &= lla_kern_isa() == (i <= cpu ? i : cpu);
+		if (i > cpu)
+			lla_kern_set_isa(cpu);
+	}
+	lla_kern_set_isa(cpu);
+	tap_ok(ok, "lla_kern_set_isa takes every path the CPU has and refuses the others (LLA_ERR_UNSUPPORTED)");
+	for (int i = 0; i < LLA_ISA_COUNT; i++) {
+		const char *name = lla_kern_isa_name(i);
+		int got = child_isa(self, name);
+
+		tap_ok(got == (i <= cpu ? i : cpu),
+		       "LLA_ISA=%s: the child process runs on %s (got %d)", name,
+		       i <= cpu ? name : "the CPU's best path, as documented",
+		       got);
+	}
+	tap_ok(child_isa(self, "bogus") == cpu,
+	       "LLA_ISA=bogus: the CPU's best path");
+}
+
+/* Every check of 1-3 on path @isa, or a SKIP line for each. */
+static void test_path(int isa, uint8_t *base, uint8_t **imgs)
+{
+	const char *in = lla_kern_isa_name(isa);
+	int kern = isa != LLA_ISA_NONE;
+	/* kernels: 3 + 3 + F16; commands: 6 x 2 TLMM, 2 QMM; fault */
+	int ntests = (kern ? 7 : 0) + 12 + 2 + 1;
+
+	if (isa > lla_kern_isa_cpu()) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "this CPU has no %s", in);
+		tap_diag("path %s: not on this CPU, %d tests skipped", in,
+			 ntests);
+		for (int i = 0; i < ntests; i++)
+			tap_skip(why, "%s: kernel and command equality test %d of %d",
+				 in, i + 1, ntests);
+		return;
+	}
+	if (lla_kern_set_isa(isa) != LLA_OK) {
+		tap_ok(0, "%s: lla_kern_set_isa", in);
+		return;
+	}
+	tap_diag("path %s: running (%s)", in,
+		 kern ? "kernels and commands" :
+		 "commands; the fast engine is the reference here");
+	if (kern) {
+		test_kernels(isa);
+		test_kernel_f16(isa);
+	}
+	test_tlmm_commands(base, imgs, in);
+	test_qmm_commands(base, imgs, in);
+	test_fault(base, imgs, in);
+}
+
+/*
+ * The contract's example (hw-spec section 7.4): K = 18, w = 1.0,
+ * x[0] = 2^24, x[1] = x[17] = 1: lane 0 = 2^24, lane 1 = 2, the result
+ * 2^24 + 2, where an ascending sequential sum would give 2^24.
+ */
+static void test_f16_example(void)
+{
+	float x[18] = { 0x1p24f, 1.0f }, want = 16777218.0f, got;
+	uint16_t w[18];
+	int ok = 1;
+
+	x[17] = 1.0f;
+	for (int i = 0; i < 18; i++)
+		w[i] = 0x3c00;
+	got = lla_dot_f16(x, w, 18);
+	ok &= !memcmp(&got, &want, 4) && naive_f16(x, w, 18) == want;
+	for (int isa = LLA_ISA_AVX2; isa <= lla_kern_isa_cpu(); isa++) {
+		lla_kern_f16(isa, x, 1, w, 1, 18, &got, 1);
+		ok &= !memcmp(&got, &want, 4);
+	}
+	tap_ok(ok, "QMM F16 lane order, the spec's example: 2^24 + 1 + 1 (k = 0, 1, 17) = 16777218, not 2^24");
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t *base, *imgs[3];
+	int cpu;
+
+	if (argc == 2 && !strcmp(argv[1], "--print-isa")) {
+		printf("%d\n", lla_kern_isa());
+		return 0;
+	}
+	base = malloc(IMG_SIZE);
+	for (int i = 0; i < 3; i++)
+		imgs[i] = malloc(IMG_SIZE);
 	if (!base || !imgs[0] || !imgs[1] || !imgs[2])
 		return 2;
-	tap_diag("fast kernels: %s", lla_kern_isa() == LLA_ISA_AVXVNNI ?
-		 "AVX-VNNI (AVX2 ones tested too)" :
-		 lla_kern_isa() == LLA_ISA_AVX2 ? "AVX2" : "none");
-	for (int isa = LLA_ISA_AVX2; isa <= lla_kern_isa(); isa++)
-		test_kernels(isa);
-	if (lla_kern_isa() == LLA_ISA_NONE)
-		tap_diag("no AVX2 on this CPU: kernel tests skipped, the fast engine is the reference");
-	test_tlmm_commands(base, imgs);
-	test_qmm_commands(base, imgs);
-	test_fault(base, imgs);
+	cpu = lla_kern_isa_cpu();
+	tap_diag("CPU paths: best %s; LLA_ISA %s", lla_kern_isa_name(cpu),
+		 getenv("LLA_ISA") ? getenv("LLA_ISA") : "unset");
+	test_select("/proc/self/exe");
+	test_f16_example();
+	for (int isa = 0; isa < LLA_ISA_COUNT; isa++)
+		test_path(isa, base, imgs);
+	for (int isa = 0; isa < LLA_ISA_COUNT; isa++)
+		tap_diag("path %s: %s", lla_kern_isa_name(isa),
+			 isa <= cpu ? "tested" : "SKIPPED, not on this CPU");
+	lla_kern_set_isa(cpu);
 	free(base);
 	for (int i = 0; i < 3; i++)
 		free(imgs[i]);

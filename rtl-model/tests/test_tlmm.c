@@ -272,7 +272,7 @@ static void ref_row(const struct mm_case *c, const struct mm_data *d,
 	for (uint32_t n = 0; n < c->n; n++) {
 		const uint8_t *row = d->w + (size_t)n * d->wrb;
 		int64_t acc = 0;
-		float f = 0.0f;
+		float f = 0.0f, lane[16] = { 0 };
 
 		for (uint32_t i = 0; i < c->k; i++) {
 			int64_t xv = d->xq[(size_t)m * c->k + i];
@@ -282,12 +282,20 @@ static void ref_row(const struct mm_case *c, const struct mm_data *d,
 			} else if (c->kind == K_QMM_I8) {
 				acc += xv * (int8_t)row[i];
 			} else {
+				/* F16: 16 lanes, lane i % 16, ascending i */
 				uint16_t h;
 
 				memcpy(&h, row + 2 * i, 2);
-				f += d->xf[(size_t)m * c->k + i] *
-				     half_to_float(h);
+				lane[i % 16] += d->xf[(size_t)m * c->k + i] *
+						half_to_float(h);
 			}
+		}
+		if (c->kind == K_QMM_F16) {
+			/* then lane j + h into lane j, h = 8, 4, 2, 1 */
+			for (uint32_t h = 8; h >= 1; h /= 2)
+				for (uint32_t j = 0; j < h; j++)
+					lane[j] += lane[j + h];
+			f = lane[0];
 		}
 		if (c->kind == K_TLMM)
 			f = ((float)(int32_t)acc / d->xs[m]) * d->gamma;
