@@ -57,8 +57,10 @@ $(BENCH): $(BUILD)/rtl-model/bench/tlmm-bench.o $(MODEL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Benchmarks print figures; nothing is asserted.  bench-vm (mk/tools.mk)
-# prints llmaccel-bench's table from the kernel backend in the VM.
+# Benchmarks print figures; nothing is asserted.  bench-host (mk/tools.mk):
+# llmaccel-bench on the sim backend (bandwidth, TLMM, attention, latency,
+# tokenizers, whole-model prefill/decode/TTFT); bench-vm: its decode rows
+# from the kernel backend in the VM beside the host's.
 bench: $(BENCH) bench-host
 	$(BENCH)
 

@@ -21,8 +21,16 @@
 #                        status in vm-tools.rc.  The device's SEM_WAIT
 #                        timeout is raised so the smoke program's --sem
 #                        job can hold queue 0 busy for top to see
-#   make bench-host      the full llmaccel-bench tables on the sim backend
-#   make bench-vm        the full tables in the VM on the kernel backend
+#   make bench-host      the full llmaccel-bench tables on the sim backend:
+#                        read bandwidth, TLMM (T2/T5, M 1/128/512, hot and
+#                        DRAM GEMV), attention, latency, tokenizers, and
+#                        bitnet-0.7b/bitnet-2b prefill, decode and TTFT
+#                        (BENCH_ARGS="--models bitnet-0.7b" skips the big
+#                        model)
+#   make bench-vm        the decode rows and null-job latency on the host's
+#                        sim backend (--decode-out), then in the VM on the
+#                        kernel backend printed beside them (--decode-ref);
+#                        BENCH_VM_ARGS adds options to both runs
 #   make install-tools   bin/ and share/man/man1 under $(DESTDIR)$(PREFIX)
 
 TOOLS          := llmaccel-info llmaccel-bench llmaccel-top
@@ -40,8 +48,14 @@ TOOLS_COMMON_OBJ := $(TOOLS_DIR)/common.o
 MANDIR         ?= $(PREFIX)/share/man
 BINDIR         ?= $(PREFIX)/bin
 # Figures of bench-vm: the kernel backend in a guest with room for the
-# M = 128 buffers; VM_TIMEOUT of a full run is raised accordingly.
-TOOLS_VM_TIMEOUT ?= 900
+# models (bitnet-2b: file, loader and weights, about 4 GiB); VM_TIMEOUT of
+# a full run is raised accordingly.
+TOOLS_VM_TIMEOUT ?= 1800
+BENCH_VM_MEMORY  ?= 6G
+BENCH_VM_ARGS    ?=
+BENCH_REF        := $(BUILD)/bench/host-decode.txt
+# The host writes the models once; the guest reads the same files.
+BENCH_MODELS     := $(BUILD)/bench/models
 
 .PHONY: tools check-tools check-vm-tools bench-host bench-vm install-tools
 
@@ -110,11 +124,20 @@ check-vm-tools: qemu module module-smoke $(TOOLS_STATIC) $(TOOLS_JSONCHK_STATIC)
 bench-host: $(BUILD)/bin/llmaccel-bench
 	LIBACCEL_BACKEND=sim $(BUILD)/bin/llmaccel-bench $(BENCH_ARGS)
 
-bench-vm: qemu module $(TOOLS_STATIC)
+bench-vm: qemu module $(TOOLS_STATIC) $(BUILD)/bin/llmaccel-bench
 	@scripts/setup-vm-deps.sh
-	@$(VM_RUN) --timeout $(TOOLS_VM_TIMEOUT) --module $(DRIVER_KO) \
+	@mkdir -p $(dir $(BENCH_REF)) $(BENCH_MODELS)
+	@echo "== llmaccel-bench on the host's sim backend (decode rows)"
+	LIBACCEL_BACKEND=sim $(BUILD)/bin/llmaccel-bench --only bw,model,latency \
+		--model-dir $(BENCH_MODELS) $(BENCH_VM_ARGS) \
+		--decode-out $(BENCH_REF)
+	@echo "== llmaccel-bench in the VM on the kernel backend, beside the host's"
+	@$(VM_RUN) --timeout $(TOOLS_VM_TIMEOUT) --memory $(BENCH_VM_MEMORY) \
+		--module $(DRIVER_KO) \
 		$(foreach t,$(TOOLS),--add $(TOOLS_DIR)/static/$(t):/usr/bin/$(t)) \
-		-- 'modprobe llmaccel && llmaccel-bench $(BENCH_ARGS)'
+		--add $(BENCH_REF):/tests/host-decode.txt \
+		--add $(BENCH_MODELS):/tests/models \
+		-- 'modprobe llmaccel && llmaccel-bench --only model,latency --model-dir /tests/models $(BENCH_VM_ARGS) --decode-ref /tests/host-decode.txt'
 
 install-tools: $(TOOLS_BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -3,8 +3,19 @@
  * llmaccel-bench: throughput and latency of an llmaccel device through
  * libaccel's public API, on either backend (the kernel driver, or the
  * simulator with LIBACCEL_BACKEND=sim):
+ *   - the host's read bandwidth: a streaming read of a buffer much larger
+ *     than the last-level cache, one thread, best of a few passes;
  *   - TLMM on the BitNet-2B layer shapes (K x N = 2560x2560, 2560x6912,
- *     6912x2560) at M = 1 and M = 128; GOPS = 2*M*N*K / time;
+ *     6912x2560) at M = 1, 128 and 512, T2 and T5 weights, per thread
+ *     count; GOPS = 2*M*N*K / time; GEMV (M = 1) also with the weights
+ *     cycled through copies much larger than the caches ("DRAM" rows),
+ *     its weight-read rate as a fraction of the read bandwidth;
+ *   - whole models (llmaccel-mkmodel presets bitnet-0.7b and bitnet-2b,
+ *     written in-process): prefill and decode tokens/s, time to first
+ *     token for prompts of 128, 512 and 1024 tokens, and the bytes of
+ *     weights a decode step reads (accel_model_info) times decode tokens/s
+ *     as a fraction of the read bandwidth; beside the figures of another
+ *     run (--decode-ref: the host's, when this run is in the VM);
  *   - attention prefill and decode with a 2B-shaped head configuration
  *     (20 query heads, 5 KV heads, head_dim 128) at several contexts;
  *   - null-job latency: NOP jobs, submit -> fence, p50 / p99;
@@ -30,6 +41,21 @@
 #define PROG		"llmaccel-bench"
 #define MAX_CTX_LIST	8
 #define MAX_TOK_LIST	4
+#define MAX_TLMM_M	4
+#define MAX_MODELS	3
+#define MAX_TTFT	4
+#define MAX_TLMM_ROWS	64
+
+/*
+ * Thread counts every TLMM row is measured at.  There is no multi-threaded
+ * engine yet (issue 10, item 3): each command runs on one host thread, so
+ * the list is { 1 }.  When the backend takes a thread count (e.g. an
+ * LLA_THREADS environment variable or a sim open option), list the counts
+ * here and apply each one in set_threads(); the loops and the "thr"
+ * column already follow the list.
+ */
+static const uint32_t bench_threads[] = { 1 };
+#define N_BENCH_THREADS	(sizeof(bench_threads) / sizeof(bench_threads[0]))
 
 /* The 2B-shaped attention head configuration. */
 #define ATTN_HEADS	20
@@ -40,13 +66,27 @@
 #define SEC_ATTN	(1u << 1)
 #define SEC_LAT		(1u << 2)
 #define SEC_TOK		(1u << 3)
+#define SEC_BW		(1u << 4)
+#define SEC_MODEL	(1u << 5)
+#define SEC_TTFT	(1u << 6)
+#define SEC_ALL		(SEC_TLMM | SEC_ATTN | SEC_LAT | SEC_TOK | SEC_BW | \
+			 SEC_MODEL | SEC_TTFT)
 
 struct cfg {
 	const char *spec;
-	uint32_t reps, warmup, lat_jobs, queue, wfmt, sections;
+	uint32_t reps, warmup, lat_jobs, queue, sections;
+	uint32_t wfmt;			/* of the models: the first of wfmts */
+	uint32_t wfmts[2], nwfmt;	/* TLMM rows */
 	uint32_t ctx[MAX_CTX_LIST], nctx;
-	uint32_t tlmm_m[2], ntlmm_m;
+	uint32_t tlmm_m[MAX_TLMM_M], ntlmm_m;
 	uint32_t tok_bytes[MAX_TOK_LIST], ntok_bytes;
+	const char *models[MAX_MODELS];	/* llmaccel-mkmodel presets */
+	uint32_t nmodels;
+	uint32_t ttft[MAX_TTFT], nttft;	/* prompt lengths in tokens */
+	uint32_t prompt_len, decode_steps;
+	uint32_t bw_mb, dram_mb;	/* 0: automatic / no DRAM rows */
+	const char *decode_out, *decode_ref;
+	const char *model_dir;		/* keep and reuse model files here */
 	double timeout_s;
 	bool json, quick;
 };
@@ -60,9 +100,55 @@ struct timing {
 };
 
 struct tlmm_row {
-	uint32_t m, k, n;
-	struct timing t;
+	uint32_t m, k, n, wfmt, threads;
+	uint32_t copies;		/* > 1: weights cycled ("DRAM" row) */
+	uint64_t wbytes;		/* weight bytes one TLMM reads */
+	struct timing t;		/* per TLMM (a job's time / copies) */
 	bool checked;
+};
+
+/* The host's read bandwidth: best of @passes streaming reads. */
+struct bw_row {
+	uint64_t bytes;
+	uint32_t passes;
+	double best_gbps, median_gbps;
+};
+
+/* One model: prefill and decode, and time to first token per length. */
+struct ttft_row {
+	uint32_t tokens;
+	double wall_s, model_s;
+};
+
+struct model_row {
+	char preset[24], wfmt[8], head[8];
+	uint32_t n_layer, n_embd, n_ff, n_vocab, max_ctx, batch;
+	uint64_t weight_bytes, decode_weight_bytes;
+	double write_s, load_s;
+	bool have_prefill, have_decode;
+	uint32_t prefill_tokens;
+	double prefill_wall_s, prefill_model_s;
+	uint32_t decode_ctx, decode_steps;	/* position of the first step */
+	double decode_wall_s, decode_med_s;	/* total, median step */
+	double decode_model_s;			/* total */
+	struct ttft_row ttft[MAX_TTFT];
+	uint32_t nttft;
+};
+
+/* Figures of another run (--decode-ref), shown beside this run's. */
+struct ref_decode {
+	char preset[24];
+	uint32_t ctx, steps;
+	double wall_tok_s, model_tok_s;
+	uint64_t decode_weight_bytes;
+};
+
+struct ref {
+	bool have;
+	char backend[16];
+	double bw_gbps, lat_p50_us;	/* NAN if absent */
+	struct ref_decode dec[MAX_MODELS];
+	uint32_t ndec;
 };
 
 struct attn_row {
@@ -90,8 +176,13 @@ struct bench {
 	struct cfg cfg;
 	accel_device *dev;
 	struct accel_caps caps;
-	struct tlmm_row tlmm[8];
+	struct tlmm_row tlmm[MAX_TLMM_ROWS];
 	uint32_t ntlmm;
+	struct bw_row bw;
+	bool have_bw;
+	struct model_row model[MAX_MODELS];
+	uint32_t nmodel;
+	struct ref ref;
 	struct attn_row attn[2 * MAX_CTX_LIST];
 	uint32_t nattn;
 	struct lat_row lat;
@@ -104,25 +195,48 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: " PROG " [OPTIONS]\n"
-"Measure an llmaccel device: TLMM throughput on BitNet-2B layer shapes,\n"
-"attention prefill/decode throughput and null-job submit latency, with\n"
-"host wall time beside the modeled device time.\n"
+"Measure an llmaccel device: the host's read bandwidth, TLMM throughput on\n"
+"BitNet-2B layer shapes, attention prefill/decode, null-job submit latency,\n"
+"the tokenizers, and whole models (prefill, decode, time to first token),\n"
+"with host wall time beside the modeled device time.\n"
 "\n"
 "  -d, --device SPEC     device: an index, \"first\" (default), a path\n"
 "                        (/dev/accel/accel0) or \"sim\" / \"sim:N\"\n"
-"  -q, --quick           short run: 1 repetition, no warm-up, M = 1 only,\n"
-"                        context 256, 100 latency jobs\n"
+"  -q, --quick           short run: 1 repetition, no warm-up, T2 and M = 1\n"
+"                        only, context 256, 100 latency jobs, a 64 MiB\n"
+"                        bandwidth buffer, no DRAM rows, the tiny model\n"
+"                        (32-token prompt, 4 decode steps, TTFT of 128)\n"
 "  -r, --reps N          timed repetitions per row (default 5)\n"
 "  -w, --warmup N        untimed runs before each row (default 1)\n"
 "  -n, --jobs N          NOP jobs for the latency figure (default 1000)\n"
 "  -c, --ctx N[,N...]    attention contexts (default 512,1024)\n"
-"  -m, --tlmm-m M[,M]    TLMM batch rows (default 1,128)\n"
-"  -o, --only LIST       sections to run: tlmm,attn,latency,tok (default\n"
-"                        all)\n"
+"  -m, --tlmm-m M[,M...] TLMM batch rows (default 1,128,512)\n"
+"  -o, --only LIST       sections to run: bw,tlmm,attn,latency,tok,model,\n"
+"                        ttft (default all)\n"
 "      --tok-bytes N[,N] tokenizer prompt sizes in bytes (default\n"
 "                        1024,102400,1048576; --quick 1024)\n"
 "      --queue Q         submission queue (default 0)\n"
-"      --wfmt t2|t5      TLMM weight format (default t2)\n"
+"      --wfmt t2|t5|all  TLMM weight formats (default all) and the models'\n"
+"                        (t2 unless t5 alone)\n"
+"      --model-dir DIR   keep the model files in DIR and reuse those found\n"
+"                        there (default: temporary files, removed)\n"
+"      --models LIST     llmaccel-mkmodel presets for the model and ttft\n"
+"                        sections: tiny, bitnet-0.7b, bitnet-2b (default\n"
+"                        bitnet-0.7b,bitnet-2b; --quick tiny); leave out\n"
+"                        bitnet-2b for a quicker run\n"
+"      --ttft N[,N...]   prompt lengths in tokens for time to first token\n"
+"                        (default 128,512,1024; --quick 128)\n"
+"      --prompt N        prompt tokens before the decode steps (default 128;\n"
+"                        --quick 32)\n"
+"      --decode N        timed decode steps per model (default 32; --quick 4)\n"
+"      --bw-mb N         bandwidth buffer in MiB (default min(1024, RAM/4);\n"
+"                        --quick 64)\n"
+"      --dram-mb N       GEMV rows with the weights cycled through N MiB of\n"
+"                        copies (default 256; 0: none, the --quick default)\n"
+"      --decode-out FILE write this run's bandwidth, latency and decode\n"
+"                        figures to FILE (for --decode-ref)\n"
+"      --decode-ref FILE print the figures FILE holds (another run's, e.g.\n"
+"                        the host's) beside this run's decode rows\n"
 "      --timeout SEC     limit per job (default 600)\n"
 "  -j, --json            print one JSON document instead of tables\n"
 "  -h, --help            this text\n"
@@ -132,7 +246,12 @@ static void usage(FILE *f)
 "median over the repetitions, submit to fence on the host; modeled time\n"
 "is the job's device cycles at the cycle model's clock.  Tokenizer rows\n"
 "time accel_model_tokenize() on the host (median of the repetitions that\n"
-"fit in about 0.3 s) with llmaccel-mkmodel's tiny vocabularies.\n"
+"fit in about 0.3 s) with llmaccel-mkmodel's tiny vocabularies.  Model\n"
+"rows run llmaccel-mkmodel models written to TMPDIR through accel_model_*\n"
+"(greedy); the decode weight-read rate is accel_model_info()'s\n"
+"decode_weight_bytes times decode tokens/s, as a fraction of the host's\n"
+"read bandwidth (this run's, else --decode-ref's).  Threads: 1 (no\n"
+"multi-threaded engine yet).\n"
 "The backend is the kernel driver unless LIBACCEL_BACKEND=sim (or the\n"
 "device spec \"sim\") selects the in-process simulator.\n"
 "Exit status: 0 success, 1 a job failed or gave wrong results, 2 usage\n"
@@ -224,6 +343,11 @@ static int time_cmdbuf(struct bench *b, accel_cmdbuf *cb, struct timing *t)
 	return err;
 }
 
+static double per_s(double x, double s)
+{
+	return s > 0 ? x / s : NAN;
+}
+
 /* Deterministic xorshift, so every run measures the same data. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -294,19 +418,40 @@ static bool tlmm_check(const int8_t *x, const int8_t *codes,
 	return true;
 }
 
-static int bench_tlmm(struct bench *b, uint32_t m, uint32_t k, uint32_t n)
+/*
+ * The host thread count of the next rows.  Only 1 exists today (see
+ * bench_threads); a backend option would be applied here.
+ */
+static int set_threads(struct bench *b, uint32_t threads)
+{
+	(void)b;
+	return threads == 1 ? 0 : -EOPNOTSUPP;
+}
+
+/*
+ * One TLMM row: M x K activations times N x K ternary weights in @wfmt.
+ * @copies > 1: the job holds one TLMM per copy of the weights (all equal,
+ * in distinct buffers' worth of memory), so the weights stream from DRAM
+ * rather than the caches; the row's time is the job's / @copies.
+ */
+static int bench_tlmm(struct bench *b, uint32_t wfmt, uint32_t threads,
+		      uint32_t m, uint32_t k, uint32_t n, uint32_t copies)
 {
 	struct tlmm_row *row = &b->tlmm[b->ntlmm];
-	uint32_t wrow = accel_weight_row_bytes(b->cfg.wfmt, k);
+	uint32_t wrow = accel_weight_row_bytes(wfmt, k);
+	uint64_t wmat = (uint64_t)n * wrow;
 	uint64_t sizes[T_NBO] = { (uint64_t)m * k, 4ull * m,
-				  (uint64_t)n * wrow, 4ull * m * n };
+				  wmat * copies, 4ull * m * n };
 	accel_bo *bo[T_NBO];
-	int8_t *codes = malloc((size_t)n * k), *x;
+	int8_t *codes, *x;
 	float *xs, *y, ws = 0.0123f;
 	accel_cmdbuf *cb = NULL;
-	void *wmap;
+	uint8_t *wmap;
 	int err;
 
+	if (b->ntlmm == MAX_TLMM_ROWS)
+		return 0;
+	codes = malloc((size_t)n * k);
 	if (!codes)
 		return -ENOMEM;
 	err = alloc_bos(b->dev, T_NBO, sizes, bo);
@@ -316,7 +461,7 @@ static int bench_tlmm(struct bench *b, uint32_t m, uint32_t k, uint32_t n)
 	}
 	accel_bo_map(bo[T_X], (void **)&x);
 	accel_bo_map(bo[T_XS], (void **)&xs);
-	accel_bo_map(bo[T_W], &wmap);
+	accel_bo_map(bo[T_W], (void **)&wmap);
 	accel_bo_map(bo[T_Y], (void **)&y);
 	for (uint64_t i = 0; i < (uint64_t)m * k; i++)
 		x[i] = (int8_t)(rnd() % 255 - 127);
@@ -324,22 +469,28 @@ static int bench_tlmm(struct bench *b, uint32_t m, uint32_t k, uint32_t n)
 		xs[i] = 127.0f / (1.0f + (float)(rnd() % 1000) * 0.01f);
 	for (uint64_t i = 0; i < (uint64_t)n * k; i++)
 		codes[i] = (int8_t)(rnd() % 3) - 1;
-	err = accel_ternary_pack(b->cfg.wfmt, codes, n, k, wmap, wrow);
+	err = accel_ternary_pack(wfmt, codes, n, k, wmap, wrow);
 	if (err) {
 		fail("weight packing", err);
 		goto out;
 	}
+	for (uint32_t c = 1; c < copies; c++)
+		memcpy(wmap + c * wmat, wmap, wmat);
 	err = accel_cmdbuf_create(b->dev, &cb);
 	if (err) {
 		fail("command buffer", err);
 		goto out;
 	}
-	err = accel_cmd_tlmm(cb, &(struct accel_tlmm){
-		.x = accel_at(bo[T_X], 0), .x_scale = accel_at(bo[T_XS], 0),
-		.w = accel_at(bo[T_W], 0), .y = accel_at(bo[T_Y], 0),
-		.m = m, .n = n, .k = k, .w_scale = ws,
-		.wfmt = (uint8_t)b->cfg.wfmt,
-		.epi = { .act = LLA_ACT_NONE, .out_dtype = LLA_DTYPE_F32 } });
+	for (uint32_t c = 0; c < copies && !err; c++)
+		err = accel_cmd_tlmm(cb, &(struct accel_tlmm){
+			.x = accel_at(bo[T_X], 0),
+			.x_scale = accel_at(bo[T_XS], 0),
+			.w = accel_at(bo[T_W], c * wmat),
+			.y = accel_at(bo[T_Y], 0),
+			.m = m, .n = n, .k = k, .w_scale = ws,
+			.wfmt = (uint8_t)wfmt,
+			.epi = { .act = LLA_ACT_NONE,
+				 .out_dtype = LLA_DTYPE_F32 } });
 	if (err) {
 		fail("TLMM command", err);
 		goto out;
@@ -347,9 +498,17 @@ static int bench_tlmm(struct bench *b, uint32_t m, uint32_t k, uint32_t n)
 	err = time_cmdbuf(b, cb, &row->t);
 	if (err)
 		goto out;
+	row->t.wall_med_s /= copies;
+	row->t.wall_min_s /= copies;
+	row->t.dev_s /= copies;
+	row->t.cycles /= copies;
 	row->m = m;
 	row->k = k;
 	row->n = n;
+	row->wfmt = wfmt;
+	row->threads = threads;
+	row->copies = copies;
+	row->wbytes = wmat;
 	row->checked = tlmm_check(x, codes, xs, ws, y, m, n, k);
 	if (!row->checked)
 		err = -EIO;
@@ -624,11 +783,590 @@ static int bench_tok(struct bench *b)
 }
 
 /* ------------------------------------------------------------------ */
+/* Host read bandwidth                                                 */
+/* ------------------------------------------------------------------ */
+/* 32-byte lanes: the compiler makes them the widest loads it may use. */
+typedef uint64_t bw_vec __attribute__((vector_size(32)));
+
+static volatile uint64_t bw_sink;
+
+/* Sum of @n lanes (a multiple of 8): a read of every byte, 8 streams. */
+static uint64_t bw_read(const bw_vec *p, size_t n)
+{
+	bw_vec a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
+	       a6 = a0, a7 = a0;
+
+	for (size_t i = 0; i < n; i += 8) {
+		a0 += p[i];
+		a1 += p[i + 1];
+		a2 += p[i + 2];
+		a3 += p[i + 3];
+		a4 += p[i + 4];
+		a5 += p[i + 5];
+		a6 += p[i + 6];
+		a7 += p[i + 7];
+	}
+	a0 += a1 + a2 + a3 + a4 + a5 + a6 + a7;
+	return a0[0] + a0[1] + a0[2] + a0[3];
+}
+
+/*
+ * One thread reads a buffer of cfg.bw_mb MiB (default min(1 GiB, RAM/4):
+ * far beyond any last-level cache) from start to end, cfg.reps + 2
+ * passes after one that is not counted; GB/s of the best and the median
+ * pass.
+ */
+static int bench_bw(struct bench *b)
+{
+	uint64_t bytes = (uint64_t)b->cfg.bw_mb << 20, t[64];
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	uint32_t passes = b->cfg.reps + 2;
+	bw_vec *buf;
+
+	if (!bytes) {
+		bytes = 1ull << 30;
+		if (pages > 0 && psz > 0 &&
+		    (uint64_t)pages * (uint64_t)psz / 4 < bytes)
+			bytes = (uint64_t)pages * (uint64_t)psz / 4;
+	}
+	bytes &= ~255ull;
+	if (passes > 64)
+		passes = 64;
+	buf = aligned_alloc(64, bytes);
+	if (!buf)
+		return fail("bandwidth buffer", -ENOMEM);
+	/* touched, so no pass pays the page faults; not all zero pages */
+	for (uint64_t i = 0; i < bytes / sizeof(uint64_t); i += 512)
+		((uint64_t *)(void *)buf)[i] = i;
+	memset((uint8_t *)buf + 8, 1, bytes - 8);
+	bw_sink += bw_read(buf, bytes / sizeof(bw_vec));
+	for (uint32_t i = 0; i < passes; i++) {
+		uint64_t t0 = tool_now_ns();
+
+		bw_sink += bw_read(buf, bytes / sizeof(bw_vec));
+		t[i] = tool_now_ns() - t0;
+	}
+	free(buf);
+	b->bw.bytes = bytes;
+	b->bw.passes = passes;
+	b->bw.median_gbps = bytes / (double)median(t, passes);
+	b->bw.best_gbps = bytes / (double)t[0];	/* sorted by median() */
+	b->have_bw = true;
+	return 0;
+}
+
+/* The bandwidth the decode and GEMV rates are compared with. */
+static double ref_bw(const struct bench *b)
+{
+	if (b->have_bw)
+		return b->bw.best_gbps;
+	if (b->ref.have)
+		return b->ref.bw_gbps;
+	return NAN;
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole models                                                        */
+/* ------------------------------------------------------------------ */
+/*
+ * The model file of @preset in @dir (written there first when it is not
+ * yet): a guest reuses what the host wrote instead of generating it under
+ * the emulator.  Written to a temporary name and renamed, so a file found
+ * is always whole.
+ */
+static int dir_model(const char *dir, const char *preset, char *path,
+		     size_t cap)
+{
+	struct mk_opts o = { preset, NULL, MK_TQ2_0, -1, -1, 1, 1, 0, 0 };
+	char tmp[4096];
+	FILE *fp;
+	int err;
+
+	if (snprintf(path, cap, "%s/%s-tq2_0-seed1.gguf", dir, preset) >=
+	    (int)cap ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp))
+		return fail(dir, -ENAMETOOLONG);
+	if (access(path, R_OK) == 0)
+		return 0;
+	fp = fopen(tmp, "wb");
+	if (!fp)
+		return fail(tmp, -errno);
+	err = mk_write_model(fp, &o);
+	if (fclose(fp) && !err)
+		err = -EIO;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return fail("writing the model file", err);
+	}
+	return 0;
+}
+
+/* Write llmaccel-mkmodel's @preset (TQ2_0, seed 1) to a temporary file. */
+static int write_model(const char *preset, int tok, char *path, size_t cap)
+{
+	struct mk_opts o = { preset, NULL, MK_TQ2_0, tok, -1, 1, 1, 0, 0 };
+	const char *dir = getenv("TMPDIR");
+	FILE *fp;
+	int fd, err;
+
+	snprintf(path, cap, "%s/llmaccel-bench-XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return fail("temporary model file", -errno);
+	fp = fdopen(fd, "wb");
+	if (!fp) {
+		err = -errno;
+		close(fd);
+		unlink(path);
+		return fail("temporary model file", err);
+	}
+	err = mk_write_model(fp, &o);
+	if (fclose(fp) && !err)
+		err = -EIO;
+	if (err) {
+		unlink(path);
+		return fail("writing the model file", err);
+	}
+	return 0;
+}
+
+/*
+ * At least @n token ids of English-like text (BOS first if the model
+ * wants it), in *@ids (malloc'd).
+ */
+static int prompt_ids(accel_model *m, uint32_t n, int32_t **ids)
+{
+	size_t len = 8 * (size_t)n + 64, got = 0;
+	int err = 0;
+
+	*ids = NULL;
+	for (int tries = 0; tries < 8; tries++, len *= 2) {
+		char *text = malloc(len);
+		int32_t *v = malloc((len + 1) * sizeof(*v));
+
+		if (!text || !v) {
+			free(text);
+			free(v);
+			return -ENOMEM;
+		}
+		tok_prompt(text, (uint32_t)len);
+		err = accel_model_tokenize(m, text, len,
+					   accel_model_add_bos(m), v, len + 1,
+					   &got);
+		free(text);
+		if (!err && got >= n) {
+			*ids = v;
+			return 0;
+		}
+		free(v);
+		if (err)
+			break;
+	}
+	return fail("tokenizing the prompt", err ? err : -EINVAL);
+}
+
+/* A session, then @n prompt tokens: wall and modeled time of the prefill. */
+static int timed_prefill(struct bench *b, accel_model *m, const int32_t *ids,
+			 uint32_t n, double *wall_s, double *model_s)
+{
+	struct accel_model_stats st;
+	uint64_t t0;
+	int32_t next;
+	int err;
+
+	err = accel_model_start(m, NULL);
+	if (err)
+		return fail("accel_model_start", err);
+	t0 = tool_now_ns();
+	err = accel_model_prefill(m, ids, n, &next);
+	*wall_s = (double)(tool_now_ns() - t0) * 1e-9;
+	if (err)
+		return fail("accel_model_prefill", err);
+	accel_model_stats(m, &st);
+	*model_s = (double)st.prefill_cycles / (b->caps.clock_khz * 1e3);
+	return 0;
+}
+
+/* Index of @n in --ttft (nttft if absent). */
+static uint32_t ttft_pos(const struct cfg *c, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < c->nttft && c->ttft[i] != n)
+		i++;
+	return i;
+}
+
+static bool has_ttft(const struct cfg *c, uint32_t n)
+{
+	return (c->sections & SEC_TTFT) && ttft_pos(c, n) < c->nttft;
+}
+
+static int run_model(struct bench *b, accel_model *m, struct model_row *r)
+{
+	const struct cfg *c = &b->cfg;
+	uint32_t maxn = c->prompt_len;
+	struct accel_model_stats st;
+	uint64_t *steps = NULL;
+	int32_t *ids = NULL, next;
+	int err;
+
+	for (uint32_t i = 0; i < c->nttft; i++)
+		if (c->ttft[i] > maxn)
+			maxn = c->ttft[i];
+	err = prompt_ids(m, maxn, &ids);
+	if (err)
+		return err;
+	/* warm-up: a short prefill and two steps, untimed */
+	err = accel_model_start(m, NULL);
+	if (!err)
+		err = accel_model_prefill(m, ids, 8, &next);
+	for (int i = 0; i < 2 && !err; i++)
+		err = accel_model_decode(m, &next);
+	if (err) {
+		fail("model warm-up", err);
+		goto out;
+	}
+	/*
+	 * Time to first token of each length; the one of --prompt's length
+	 * last, its session continues with the decode steps.
+	 */
+	for (uint32_t i = 0; i < c->nttft && !err; i++) {
+		struct ttft_row *t = &r->ttft[r->nttft];
+
+		if (!(c->sections & SEC_TTFT) || c->ttft[i] == c->prompt_len)
+			continue;
+		t->tokens = c->ttft[i];
+		err = timed_prefill(b, m, ids, t->tokens, &t->wall_s,
+				    &t->model_s);
+		if (!err)
+			r->nttft++;
+	}
+	if (!err && ((c->sections & SEC_MODEL) || has_ttft(c, c->prompt_len))) {
+		err = timed_prefill(b, m, ids, c->prompt_len,
+				    &r->prefill_wall_s, &r->prefill_model_s);
+		if (!err && has_ttft(c, c->prompt_len))
+			r->ttft[r->nttft++] = (struct ttft_row){
+				c->prompt_len, r->prefill_wall_s,
+				r->prefill_model_s };
+	}
+	/* in the order of --ttft */
+	for (uint32_t i = 1; i < r->nttft; i++)
+		for (uint32_t j = i; j > 0 && ttft_pos(c, r->ttft[j].tokens) <
+				     ttft_pos(c, r->ttft[j - 1].tokens); j--) {
+			struct ttft_row x = r->ttft[j];
+
+			r->ttft[j] = r->ttft[j - 1];
+			r->ttft[j - 1] = x;
+		}
+	if (err || !(c->sections & SEC_MODEL))
+		goto out;
+	r->prefill_tokens = c->prompt_len;
+	r->have_prefill = true;
+	steps = calloc(c->decode_steps, sizeof(*steps));
+	if (!steps) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < c->decode_steps && !err; i++) {
+		uint64_t t0 = tool_now_ns();
+
+		err = accel_model_decode(m, &next);
+		steps[i] = tool_now_ns() - t0;
+		r->decode_wall_s += (double)steps[i] * 1e-9;
+	}
+	if (err) {
+		fail("accel_model_decode", err);
+		goto out;
+	}
+	accel_model_stats(m, &st);
+	r->decode_ctx = c->prompt_len;
+	r->decode_steps = c->decode_steps;
+	r->decode_med_s = (double)median(steps, c->decode_steps) * 1e-9;
+	r->decode_model_s = (double)st.decode_cycles /
+			    (b->caps.clock_khz * 1e3);
+	r->have_decode = true;
+out:
+	free(steps);
+	free(ids);
+	return err;
+}
+
+static int bench_model(struct bench *b, const char *preset)
+{
+	struct model_row *r = &b->model[b->nmodel];
+	const struct cfg *c = &b->cfg;
+	struct accel_model_opts o = { 0 };
+	struct accel_model_info info;
+	accel_model *m = NULL;
+	uint32_t maxn = c->prompt_len + c->decode_steps + 16;
+	char path[4096];
+	uint64_t t0;
+	int err;
+
+	for (uint32_t i = 0; i < c->nttft; i++)
+		if (c->ttft[i] + 16 > maxn)
+			maxn = c->ttft[i] + 16;
+	memset(r, 0, sizeof(*r));
+	tool_strlcpy(r->preset, preset, sizeof(r->preset));
+	if (!c->json)
+		fprintf(stderr, PROG ": model %s: writing, loading, running\n",
+			preset);
+	t0 = tool_now_ns();
+	if (c->model_dir)
+		err = dir_model(c->model_dir, preset, path, sizeof(path));
+	else
+		err = write_model(preset, -1, path, sizeof(path));
+	if (err)
+		return err;
+	r->write_s = (double)(tool_now_ns() - t0) * 1e-9;
+	o.max_ctx = maxn;
+	o.wfmt = (uint8_t)c->wfmt;
+	t0 = tool_now_ns();
+	err = accel_model_load(b->dev, path, &o, &m);
+	r->load_s = (double)(tool_now_ns() - t0) * 1e-9;
+	if (!c->model_dir)
+		unlink(path);
+	if (err) {
+		fail(preset, err);
+		if (err == -ENOSPC)
+			fprintf(stderr, PROG ": %s needs more device memory "
+				"(sim backend: LIBACCEL_SIM_MEM_MB; VM: guest "
+				"RAM), or leave it out of --models\n", preset);
+		return err;
+	}
+	accel_model_info(m, &info);
+	r->n_layer = info.n_layer;
+	r->n_embd = info.n_embd;
+	r->n_ff = info.n_ff;
+	r->n_vocab = info.n_vocab;
+	r->max_ctx = info.max_ctx;
+	r->batch = info.batch;
+	r->weight_bytes = info.weight_bytes;
+	r->decode_weight_bytes = info.decode_weight_bytes;
+	tool_strlcpy(r->wfmt, tool_wfmt_name(info.wfmt), sizeof(r->wfmt));
+	tool_strlcpy(r->head, tool_wfmt_name(info.head_wfmt), sizeof(r->head));
+	b->nmodel++;
+	err = run_model(b, m, r);
+	accel_model_free(m);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Figures of another run: --decode-out writes them, --decode-ref reads */
+/* ------------------------------------------------------------------ */
+#define REF_MAGIC	"llmaccel-bench decode figures v1"
+
+static int write_ref(const struct bench *b, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "# " REF_MAGIC "\n");
+	fprintf(f, "backend %s\n", accel_backend_name(b->caps.backend));
+	if (b->have_bw)
+		fprintf(f, "bw_gbps %.6f\n", b->bw.best_gbps);
+	if (b->have_lat)
+		fprintf(f, "latency_p50_us %.6f\n", b->lat.p50_us);
+	for (uint32_t i = 0; i < b->nmodel; i++) {
+		const struct model_row *r = &b->model[i];
+
+		if (!r->have_decode)
+			continue;
+		fprintf(f, "decode %s %u %u %.6f %.6f %llu\n", r->preset,
+			r->decode_ctx, r->decode_steps,
+			per_s(r->decode_steps, r->decode_wall_s),
+			per_s(r->decode_steps, r->decode_model_s),
+			(unsigned long long)r->decode_weight_bytes);
+	}
+	if (fclose(f)) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int read_ref(struct ref *rf, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	bool magic = false;
+
+	memset(rf, 0, sizeof(*rf));
+	rf->bw_gbps = rf->lat_p50_us = NAN;
+	if (!f) {
+		fprintf(stderr, PROG ": --decode-ref %s: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct ref_decode *d = &rf->dec[rf->ndec];
+		unsigned long long wb;
+
+		if (strstr(line, REF_MAGIC))
+			magic = true;
+		else if (sscanf(line, "backend %15s", rf->backend) == 1)
+			;
+		else if (sscanf(line, "bw_gbps %lf", &rf->bw_gbps) == 1)
+			;
+		else if (sscanf(line, "latency_p50_us %lf",
+				&rf->lat_p50_us) == 1)
+			;
+		else if (rf->ndec < MAX_MODELS &&
+			 sscanf(line, "decode %23s %u %u %lf %lf %llu",
+				d->preset, &d->ctx, &d->steps, &d->wall_tok_s,
+				&d->model_tok_s, &wb) == 6) {
+			d->decode_weight_bytes = wb;
+			rf->ndec++;
+		}
+	}
+	fclose(f);
+	if (!magic) {
+		fprintf(stderr, PROG ": --decode-ref %s: not a file of "
+			"--decode-out\n", path);
+		return -EINVAL;
+	}
+	rf->have = true;
+	return 0;
+}
+
+static const struct ref_decode *ref_find(const struct bench *b,
+					 const char *preset)
+{
+	for (uint32_t i = 0; b->ref.have && i < b->ref.ndec; i++)
+		if (!strcmp(b->ref.dec[i].preset, preset))
+			return &b->ref.dec[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* Output                                                              */
 /* ------------------------------------------------------------------ */
-static double per_s(double x, double s)
+static void print_models(const struct bench *b)
 {
-	return s > 0 ? x / s : NAN;
+	double bw = ref_bw(b);
+	bool pre = false, dec = false, ttft = false;
+
+	for (uint32_t i = 0; i < b->nmodel; i++) {
+		pre |= b->model[i].have_prefill;
+		dec |= b->model[i].have_decode;
+		ttft |= b->model[i].nttft > 0;
+	}
+	if (!b->nmodel)
+		return;
+	printf("\nmodels (llmaccel-mkmodel presets, TQ2_0 files, written and "
+	       "loaded by this run; decode MB: the weights one decode step "
+	       "reads)\n");
+	printf("%-12s %6s %5s %5s %7s %4s %4s %7s %10s %9s %8s %7s\n",
+	       "model", "layers", "embd", "ff", "vocab", "fmt", "head",
+	       "max_ctx", "weights MB", "decode MB", "write s", "load s");
+	for (uint32_t i = 0; i < b->nmodel; i++) {
+		const struct model_row *r = &b->model[i];
+
+		printf("%-12s %6u %5u %5u %7u %4s %4s %7u %10.1f %9.1f %8.2f "
+		       "%7.2f\n", r->preset, r->n_layer, r->n_embd, r->n_ff,
+		       r->n_vocab, r->wfmt, r->head, r->max_ctx,
+		       r->weight_bytes / 1048576.0,
+		       r->decode_weight_bytes / 1048576.0, r->write_s,
+		       r->load_s);
+	}
+	if (pre) {
+		printf("\nprefill (the prompt in one submission)%16s%s\n", "",
+		       "wall          modeled");
+		printf("%-12s %6s %11s %9s %11s %9s\n", "model", "tokens",
+		       "ms", "tok/s", "ms", "tok/s");
+		for (uint32_t i = 0; i < b->nmodel; i++) {
+			const struct model_row *r = &b->model[i];
+
+			if (!r->have_prefill)
+				continue;
+			printf("%-12s %6u %11.1f %9.1f %11.3f %9.1f\n",
+			       r->preset, r->prefill_tokens,
+			       r->prefill_wall_s * 1e3,
+			       per_s(r->prefill_tokens, r->prefill_wall_s),
+			       r->prefill_model_s * 1e3,
+			       per_s(r->prefill_tokens, r->prefill_model_s));
+		}
+	}
+	if (dec) {
+		printf("\ndecode (one submission per token, greedy, after the "
+		       "prompt; thr 1)\n%27s%s%13s%s%12s%s\n", "", "wall", "",
+		       "modeled", "", "weight reads at the wall rate");
+		printf("%-12s %5s %5s %8s %8s %9s %8s %8s %8s %9s\n", "model",
+		       "ctx", "steps", "tok/s", "med ms", "tok/s", "ms/tok",
+		       "MB/tok", "GB/s", "of bw");
+		for (uint32_t i = 0; i < b->nmodel; i++) {
+			const struct model_row *r = &b->model[i];
+			double tps = per_s(r->decode_steps, r->decode_wall_s);
+			double gbs = tps * r->decode_weight_bytes * 1e-9;
+
+			if (!r->have_decode)
+				continue;
+			printf("%-12s %5u %5u %8.2f %8.2f %9.1f %8.3f %8.1f "
+			       "%8.2f %8.1f%%\n", r->preset, r->decode_ctx,
+			       r->decode_steps, tps, r->decode_med_s * 1e3,
+			       per_s(r->decode_steps, r->decode_model_s),
+			       r->decode_model_s * 1e3 / r->decode_steps,
+			       r->decode_weight_bytes / 1048576.0, gbs,
+			       100 * gbs / bw);
+		}
+		printf("(of bw: of the host's read bandwidth, %.2f GB/s%s)\n",
+		       bw, b->have_bw ? ", measured above" :
+		       b->ref.have ? ", from --decode-ref" : ": not measured");
+	}
+	if (ttft) {
+		printf("\ntime to first token (prefill of the prompt, one "
+		       "submission)\n");
+		printf("%-12s %6s %11s %11s %9s %9s\n", "model", "tokens",
+		       "wall ms", "model ms", "wall x", "tokens x");
+		for (uint32_t i = 0; i < b->nmodel; i++) {
+			const struct model_row *r = &b->model[i];
+
+			for (uint32_t t = 0; t < r->nttft; t++)
+				printf("%-12s %6u %11.1f %11.3f %9.2f %9.2f\n",
+				       t ? "" : r->preset, r->ttft[t].tokens,
+				       r->ttft[t].wall_s * 1e3,
+				       r->ttft[t].model_s * 1e3,
+				       r->ttft[t].wall_s / r->ttft[0].wall_s,
+				       (double)r->ttft[t].tokens /
+				       r->ttft[0].tokens);
+		}
+		printf("(wall x, tokens x: relative to the first length)\n");
+	}
+	if (dec && b->ref.have) {
+		printf("\ndecode here (%s backend) beside --decode-ref (%s "
+		       "backend)\n", accel_backend_name(b->caps.backend),
+		       b->ref.backend[0] ? b->ref.backend : "?");
+		printf("%-12s %5s %11s %10s %8s %11s %10s %8s %9s\n", "model",
+		       "ctx", "here tok/s", "ref tok/s", "here/ref",
+		       "model tok/s", "ref model", "GB/s", "of bw");
+		for (uint32_t i = 0; i < b->nmodel; i++) {
+			const struct model_row *r = &b->model[i];
+			const struct ref_decode *d = ref_find(b, r->preset);
+			double tps = per_s(r->decode_steps, r->decode_wall_s);
+			double gbs = tps * r->decode_weight_bytes * 1e-9;
+
+			if (!r->have_decode)
+				continue;
+			printf("%-12s %5u %11.2f %10.2f %8.2f %11.1f %10.1f "
+			       "%8.2f %8.1f%%\n", r->preset, r->decode_ctx, tps,
+			       d ? d->wall_tok_s : NAN,
+			       d ? tps / d->wall_tok_s : NAN,
+			       per_s(r->decode_steps, r->decode_model_s),
+			       d ? d->model_tok_s : NAN, gbs, 100 * gbs / bw);
+		}
+		if (b->have_lat && isfinite(b->ref.lat_p50_us))
+			printf("null-job p50: %.1f us here, %.1f us ref "
+			       "(%.1fx)\n", b->lat.p50_us, b->ref.lat_p50_us,
+			       b->lat.p50_us / b->ref.lat_p50_us);
+	}
 }
 
 static void print_tables(const struct bench *b)
@@ -640,23 +1378,38 @@ static void print_tables(const struct bench *b)
 	       c->path, accel_backend_name(c->backend), c->preset_name,
 	       c->clock_khz / 1e3, c->num_queues, b->cfg.reps,
 	       b->cfg.reps == 1 ? "" : "s", b->cfg.warmup);
+	if (b->have_bw)
+		printf("\nhost read bandwidth: %llu MiB buffer, 1 thread, "
+		       "%u passes: best %.2f GB/s, median %.2f GB/s\n",
+		       (unsigned long long)(b->bw.bytes >> 20), b->bw.passes,
+		       b->bw.best_gbps, b->bw.median_gbps);
 	if (b->ntlmm) {
-		printf("\nTLMM (%s weights, int8 x, fp32 y)   host wall time"
-		       "            modeled device time\n",
-		       tool_wfmt_name(b->cfg.wfmt));
-		printf("%5s %11s %11s %10s %10s %12s %10s %10s\n", "M",
-		       "KxN", "GOP/job", "ms", "GOPS", "cycles", "ms",
-		       "GOPS");
+		printf("\nTLMM (int8 x, fp32 y; thr: host threads; weights hot "
+		       "in the caches, or cycled through DRAM-sized copies)\n"
+		       "%38s %s%43s\n", "", "host wall time",
+		       "modeled device time");
+		printf("%5s %11s %4s %3s %9s %9s %9s %8s %7s %5s %11s %9s "
+		       "%8s\n", "M", "KxN", "fmt", "thr", "weights", "GOP/job",
+		       "ms", "GOPS", "wGB/s", "%bw", "cycles", "ms", "GOPS");
 		for (uint32_t i = 0; i < b->ntlmm; i++) {
 			const struct tlmm_row *r = &b->tlmm[i];
 			double ops = 2.0 * r->m * r->n * r->k;
-			char shape[32];
+			double wgb = per_s(r->wbytes * 1e-9, r->t.wall_med_s);
+			char shape[32], wsrc[24];
 
 			snprintf(shape, sizeof(shape), "%ux%u", r->k, r->n);
-			printf("%5u %11s %11.4f %10.3f %10.2f %12llu %10.3f "
-			       "%10.2f\n", r->m, shape, ops * 1e-9,
-			       r->t.wall_med_s * 1e3,
-			       per_s(ops * 1e-9, r->t.wall_med_s),
+			if (r->copies > 1)
+				snprintf(wsrc, sizeof(wsrc), "DRAM%lluM",
+					 (unsigned long long)((r->wbytes *
+					 r->copies) >> 20));
+			else
+				snprintf(wsrc, sizeof(wsrc), "hot");
+			printf("%5u %11s %4s %3u %9s %9.4f %9.3f %8.2f %7.2f "
+			       "%4.0f%% %11llu %9.3f %8.2f\n", r->m, shape,
+			       tool_wfmt_name(r->wfmt), r->threads, wsrc,
+			       ops * 1e-9, r->t.wall_med_s * 1e3,
+			       per_s(ops * 1e-9, r->t.wall_med_s), wgb,
+			       100 * wgb / ref_bw(b),
 			       (unsigned long long)r->t.cycles,
 			       r->t.dev_s * 1e3, per_s(ops * 1e-9, r->t.dev_s));
 		}
@@ -708,6 +1461,7 @@ static void print_tables(const struct bench *b)
 			       per_s((double)r->tokens, r->wall_s));
 		}
 	}
+	print_models(b);
 }
 
 static void json_timing(struct json *j, const struct timing *t, double ops,
@@ -724,6 +1478,93 @@ static void json_timing(struct json *j, const struct timing *t, double ops,
 	json_dbl(j, "model_ms", t->dev_s * 1e3);
 	snprintf(key, sizeof(key), "model_%s", unit);
 	json_dbl(j, key, per_s(ops * 1e-9, t->dev_s));
+}
+
+static void json_models(struct json *j, const struct bench *b)
+{
+	double bw = ref_bw(b);
+
+	json_arr_begin(j, "models");
+	for (uint32_t i = 0; i < b->nmodel; i++) {
+		const struct model_row *r = &b->model[i];
+		const struct ref_decode *d = ref_find(b, r->preset);
+
+		json_obj_begin(j, NULL);
+		json_str(j, "preset", r->preset);
+		json_u64(j, "n_layer", r->n_layer);
+		json_u64(j, "n_embd", r->n_embd);
+		json_u64(j, "n_ff", r->n_ff);
+		json_u64(j, "n_vocab", r->n_vocab);
+		json_str(j, "wfmt", r->wfmt);
+		json_str(j, "head", r->head);
+		json_u64(j, "max_ctx", r->max_ctx);
+		json_u64(j, "batch", r->batch);
+		json_u64(j, "weight_bytes", r->weight_bytes);
+		json_u64(j, "decode_weight_bytes", r->decode_weight_bytes);
+		json_dbl(j, "write_s", r->write_s);
+		json_dbl(j, "load_s", r->load_s);
+		if (r->have_prefill) {
+			json_obj_begin(j, "prefill");
+			json_u64(j, "tokens", r->prefill_tokens);
+			json_dbl(j, "wall_ms", r->prefill_wall_s * 1e3);
+			json_dbl(j, "wall_tokens_per_s",
+				 per_s(r->prefill_tokens, r->prefill_wall_s));
+			json_dbl(j, "model_ms", r->prefill_model_s * 1e3);
+			json_dbl(j, "model_tokens_per_s",
+				 per_s(r->prefill_tokens, r->prefill_model_s));
+			json_obj_end(j);
+		}
+		if (r->have_decode) {
+			double tps = per_s(r->decode_steps, r->decode_wall_s);
+			double gbs = tps * r->decode_weight_bytes * 1e-9;
+
+			json_obj_begin(j, "decode");
+			json_u64(j, "ctx", r->decode_ctx);
+			json_u64(j, "steps", r->decode_steps);
+			json_u64(j, "threads", 1);
+			json_dbl(j, "wall_ms", r->decode_wall_s * 1e3);
+			json_dbl(j, "wall_median_step_ms", r->decode_med_s * 1e3);
+			json_dbl(j, "wall_tokens_per_s", tps);
+			json_dbl(j, "model_ms", r->decode_model_s * 1e3);
+			json_dbl(j, "model_tokens_per_s",
+				 per_s(r->decode_steps, r->decode_model_s));
+			json_dbl(j, "weight_gbps", gbs);
+			json_dbl(j, "bw_gbps", bw);
+			json_dbl(j, "bw_fraction", gbs / bw);
+			if (d) {
+				json_obj_begin(j, "ref");
+				json_str(j, "backend", b->ref.backend);
+				json_u64(j, "ctx", d->ctx);
+				json_u64(j, "steps", d->steps);
+				json_dbl(j, "wall_tokens_per_s", d->wall_tok_s);
+				json_dbl(j, "model_tokens_per_s",
+					 d->model_tok_s);
+				json_dbl(j, "ratio", tps / d->wall_tok_s);
+				json_obj_end(j);
+			}
+			json_obj_end(j);
+		}
+		json_arr_begin(j, "ttft");
+		for (uint32_t t = 0; t < r->nttft; t++) {
+			json_obj_begin(j, NULL);
+			json_u64(j, "tokens", r->ttft[t].tokens);
+			json_dbl(j, "wall_ms", r->ttft[t].wall_s * 1e3);
+			json_dbl(j, "model_ms", r->ttft[t].model_s * 1e3);
+			json_dbl(j, "wall_ratio",
+				 r->ttft[t].wall_s / r->ttft[0].wall_s);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	if (b->ref.have) {
+		json_obj_begin(j, "ref");
+		json_str(j, "backend", b->ref.backend);
+		json_dbl(j, "bw_gbps", b->ref.bw_gbps);
+		json_dbl(j, "latency_p50_us", b->ref.lat_p50_us);
+		json_obj_end(j);
+	}
 }
 
 static void print_json(const struct bench *b)
@@ -747,19 +1588,52 @@ static void print_json(const struct bench *b)
 	json_u64(&j, "warmup", b->cfg.warmup);
 	json_u64(&j, "queue", b->cfg.queue);
 	json_bool(&j, "quick", b->cfg.quick);
-	json_str(&j, "wfmt", tool_wfmt_name(b->cfg.wfmt));
+	json_str(&j, "wfmt", b->cfg.nwfmt > 1 ? "T2,T5" :
+		 tool_wfmt_name(b->cfg.wfmts[0]));
+	json_arr_begin(&j, "threads");
+	for (uint32_t i = 0; i < N_BENCH_THREADS; i++)
+		json_u64(&j, NULL, bench_threads[i]);
+	json_arr_end(&j);
+	json_arr_begin(&j, "models");
+	for (uint32_t i = 0; i < b->cfg.nmodels; i++)
+		json_str(&j, NULL, b->cfg.models[i]);
+	json_arr_end(&j);
+	json_arr_begin(&j, "ttft_tokens");
+	for (uint32_t i = 0; i < b->cfg.nttft; i++)
+		json_u64(&j, NULL, b->cfg.ttft[i]);
+	json_arr_end(&j);
+	json_u64(&j, "prompt_tokens", b->cfg.prompt_len);
+	json_u64(&j, "decode_steps", b->cfg.decode_steps);
 	json_obj_end(&j);
+
+	if (b->have_bw) {
+		json_obj_begin(&j, "bandwidth");
+		json_u64(&j, "bytes", b->bw.bytes);
+		json_u64(&j, "passes", b->bw.passes);
+		json_u64(&j, "threads", 1);
+		json_dbl(&j, "best_gbps", b->bw.best_gbps);
+		json_dbl(&j, "median_gbps", b->bw.median_gbps);
+		json_obj_end(&j);
+	}
 
 	json_arr_begin(&j, "tlmm");
 	for (uint32_t i = 0; i < b->ntlmm; i++) {
 		const struct tlmm_row *r = &b->tlmm[i];
 
+		double wgb = per_s(r->wbytes * 1e-9, r->t.wall_med_s);
+
 		json_obj_begin(&j, NULL);
 		json_u64(&j, "m", r->m);
 		json_u64(&j, "k", r->k);
 		json_u64(&j, "n", r->n);
+		json_str(&j, "wfmt", tool_wfmt_name(r->wfmt));
+		json_u64(&j, "threads", r->threads);
+		json_u64(&j, "weight_copies", r->copies);
+		json_u64(&j, "weight_bytes", r->wbytes);
 		json_dbl(&j, "gop", 2.0 * r->m * r->n * r->k * 1e-9);
 		json_timing(&j, &r->t, 2.0 * r->m * r->n * r->k, "gops");
+		json_dbl(&j, "wall_weight_gbps", wgb);
+		json_dbl(&j, "bw_fraction", wgb / ref_bw(b));
 		json_bool(&j, "checked", r->checked);
 		json_obj_end(&j);
 	}
@@ -803,6 +1677,8 @@ static void print_json(const struct bench *b)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+
+	json_models(&j, b);
 
 	if (b->have_lat) {
 		json_obj_begin(&j, "latency");
@@ -860,10 +1736,43 @@ static bool parse_sections(const char *s, uint32_t *mask)
 			*mask |= SEC_LAT;
 		else if (!strcmp(tok, "tok") || !strcmp(tok, "tokenizer"))
 			*mask |= SEC_TOK;
+		else if (!strcmp(tok, "bw") || !strcmp(tok, "bandwidth"))
+			*mask |= SEC_BW;
+		else if (!strcmp(tok, "model") || !strcmp(tok, "models"))
+			*mask |= SEC_MODEL;
+		else if (!strcmp(tok, "ttft"))
+			*mask |= SEC_TTFT;
 		else
 			return false;
 	}
 	return *mask != 0;
+}
+
+/* "tiny,bitnet-0.7b,..." (also 0.7b, 2b) into @c->models. */
+static bool parse_models(char *buf, size_t cap, const char *s, struct cfg *c)
+{
+	static const char *const names[][2] = {
+		{ "tiny", "tiny" }, { "bitnet-0.7b", "0.7b" },
+		{ "bitnet-2b", "2b" },
+	};
+	char *tok, *save;
+
+	if (strlen(s) >= cap)
+		return false;
+	strcpy(buf, s);
+	c->nmodels = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i = 0;
+
+		while (i < 3 && strcmp(tok, names[i][0]) &&
+		       strcmp(tok, names[i][1]))
+			i++;
+		if (i == 3 || c->nmodels == MAX_MODELS)
+			return false;
+		c->models[c->nmodels++] = names[i][0];
+	}
+	return c->nmodels > 0;
 }
 
 static int bad_arg(const char *opt, const char *val)
@@ -874,7 +1783,10 @@ static int bad_arg(const char *opt, const char *val)
 
 static int parse_args(int argc, char **argv, struct cfg *c)
 {
-	enum { OPT_QUEUE = 256, OPT_WFMT, OPT_TIMEOUT, OPT_TOK_BYTES };
+	enum { OPT_QUEUE = 256, OPT_WFMT, OPT_TIMEOUT, OPT_TOK_BYTES,
+	       OPT_MODELS, OPT_TTFT, OPT_PROMPT, OPT_DECODE, OPT_BW_MB,
+	       OPT_DRAM_MB, OPT_DECODE_OUT, OPT_DECODE_REF, OPT_MODEL_DIR };
+	static char models_buf[128];
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "quick", no_argument, NULL, 'q' },
@@ -888,21 +1800,37 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		{ "wfmt", required_argument, NULL, OPT_WFMT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "tok-bytes", required_argument, NULL, OPT_TOK_BYTES },
+		{ "models", required_argument, NULL, OPT_MODELS },
+		{ "ttft", required_argument, NULL, OPT_TTFT },
+		{ "prompt", required_argument, NULL, OPT_PROMPT },
+		{ "decode", required_argument, NULL, OPT_DECODE },
+		{ "bw-mb", required_argument, NULL, OPT_BW_MB },
+		{ "dram-mb", required_argument, NULL, OPT_DRAM_MB },
+		{ "decode-out", required_argument, NULL, OPT_DECODE_OUT },
+		{ "decode-ref", required_argument, NULL, OPT_DECODE_REF },
+		{ "model-dir", required_argument, NULL, OPT_MODEL_DIR },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool reps = false, warm = false, jobs = false, ctx = false, tm = false;
-	bool tb = false;
+	bool tb = false, wf = false, mo = false, tt = false, pr = false;
+	bool de = false, bm = false, dm = false;
 	int o;
 
 	*c = (struct cfg){ .reps = 5, .warmup = 1, .lat_jobs = 1000,
 			   .wfmt = LLA_WFMT_T2, .timeout_s = 600,
-			   .sections = SEC_TLMM | SEC_ATTN | SEC_LAT | SEC_TOK,
+			   .wfmts = { LLA_WFMT_T2, LLA_WFMT_T5 }, .nwfmt = 2,
+			   .sections = SEC_ALL,
 			   .ctx = { 512, 1024 }, .nctx = 2,
-			   .tlmm_m = { 1, 128 }, .ntlmm_m = 2,
+			   .tlmm_m = { 1, 128, 512 }, .ntlmm_m = 3,
 			   .tok_bytes = { 1024, 102400, 1048576 },
-			   .ntok_bytes = 3 };
+			   .ntok_bytes = 3,
+			   .models = { "bitnet-0.7b", "bitnet-2b" },
+			   .nmodels = 2,
+			   .ttft = { 128, 512, 1024 }, .nttft = 3,
+			   .prompt_len = 128, .decode_steps = 32,
+			   .bw_mb = 0, .dram_mb = 256 };
 	while ((o = getopt_long(argc, argv, "d:qr:w:n:c:m:o:jh", opts,
 				NULL)) != -1) {
 		switch (o) {
@@ -930,8 +1858,8 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			ctx = true;
 			break;
 		case 'm':
-			if (!parse_list(optarg, 1, LLA_MAX_M, c->tlmm_m, 2,
-					&c->ntlmm_m))
+			if (!parse_list(optarg, 1, LLA_MAX_M, c->tlmm_m,
+					MAX_TLMM_M, &c->ntlmm_m))
 				return bad_arg("--tlmm-m", optarg);
 			tm = true;
 			break;
@@ -945,12 +1873,60 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 				return bad_arg("--queue", optarg);
 			break;
 		case OPT_WFMT:
+			c->nwfmt = 1;
 			if (!strcmp(optarg, "t2") || !strcmp(optarg, "T2"))
-				c->wfmt = LLA_WFMT_T2;
+				c->wfmts[0] = LLA_WFMT_T2;
 			else if (!strcmp(optarg, "t5") || !strcmp(optarg, "T5"))
-				c->wfmt = LLA_WFMT_T5;
+				c->wfmts[0] = LLA_WFMT_T5;
+			else if (!strcmp(optarg, "all"))
+				c->nwfmt = 2;
 			else
 				return bad_arg("--wfmt", optarg);
+			c->wfmt = c->nwfmt == 1 ? c->wfmts[0] : LLA_WFMT_T2;
+			wf = true;
+			break;
+		case OPT_MODELS:
+			if (!parse_models(models_buf, sizeof(models_buf),
+					  optarg, c))
+				return bad_arg("--models", optarg);
+			mo = true;
+			break;
+		case OPT_TTFT:
+			if (!parse_list(optarg, 1, LLA_MAX_CTX / 2, c->ttft,
+					MAX_TTFT, &c->nttft))
+				return bad_arg("--ttft", optarg);
+			tt = true;
+			break;
+		case OPT_PROMPT:
+			if (!tool_parse_u32(optarg, 8, LLA_MAX_CTX / 2,
+					    &c->prompt_len))
+				return bad_arg("--prompt", optarg);
+			pr = true;
+			break;
+		case OPT_DECODE:
+			if (!tool_parse_u32(optarg, 1, 100000,
+					    &c->decode_steps))
+				return bad_arg("--decode", optarg);
+			de = true;
+			break;
+		case OPT_BW_MB:
+			if (!tool_parse_u32(optarg, 1, 1u << 20, &c->bw_mb))
+				return bad_arg("--bw-mb", optarg);
+			bm = true;
+			break;
+		case OPT_DRAM_MB:
+			if (!tool_parse_u32(optarg, 0, 1u << 16, &c->dram_mb))
+				return bad_arg("--dram-mb", optarg);
+			dm = true;
+			break;
+		case OPT_DECODE_OUT:
+			c->decode_out = optarg;
+			break;
+		case OPT_MODEL_DIR:
+			c->model_dir = optarg;
+			break;
+		case OPT_DECODE_REF:
+			c->decode_ref = optarg;
 			break;
 		case OPT_TIMEOUT:
 			if (!tool_parse_double(optarg, 0.001, 1e6,
@@ -990,6 +1966,24 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			c->tok_bytes[0] = 1024;
 			c->ntok_bytes = 1;
 		}
+		if (!wf)
+			c->nwfmt = 1;
+		if (!mo) {
+			c->models[0] = "tiny";
+			c->nmodels = 1;
+		}
+		if (!tt) {
+			c->ttft[0] = 128;
+			c->nttft = 1;
+		}
+		if (!pr)
+			c->prompt_len = 32;
+		if (!de)
+			c->decode_steps = 4;
+		if (!bm)
+			c->bw_mb = 64;
+		if (!dm)
+			c->dram_mb = 0;
 	}
 	return 0;
 }
@@ -999,40 +1993,72 @@ static int run_all(struct bench *b)
 	static const uint32_t shapes[3][2] = {	/* K, N */
 		{ 2560, 2560 }, { 2560, 6912 }, { 6912, 2560 },
 	};
+	const struct cfg *c = &b->cfg;
 	int err;
 
-	if (b->cfg.queue >= b->caps.num_queues) {
+	if (c->queue >= b->caps.num_queues) {
 		fprintf(stderr, PROG ": --queue %u: the device has %u queues\n",
-			b->cfg.queue, b->caps.num_queues);
+			c->queue, b->caps.num_queues);
 		return -EINVAL;
 	}
-	if (b->cfg.sections & SEC_TLMM) {
-		for (uint32_t mi = 0; mi < b->cfg.ntlmm_m; mi++) {
-			for (int s = 0; s < 3; s++) {
-				err = bench_tlmm(b, b->cfg.tlmm_m[mi],
-						 shapes[s][0], shapes[s][1]);
-				if (err)
-					return err;
+	/* first: the TLMM and decode rows are compared with it */
+	if (c->sections & SEC_BW) {
+		err = bench_bw(b);
+		if (err)
+			return err;
+	}
+	for (uint32_t t = 0; t < N_BENCH_THREADS && (c->sections & SEC_TLMM);
+	     t++) {
+		err = set_threads(b, bench_threads[t]);
+		for (uint32_t f = 0; f < c->nwfmt && !err; f++) {
+			for (uint32_t mi = 0; mi < c->ntlmm_m && !err; mi++)
+				for (int s = 0; s < 3 && !err; s++)
+					err = bench_tlmm(b, c->wfmts[f],
+							 bench_threads[t],
+							 c->tlmm_m[mi],
+							 shapes[s][0],
+							 shapes[s][1], 1);
+			/* GEMV with the weights streaming from DRAM */
+			for (int s = 0; s < 3 && !err && c->dram_mb; s++) {
+				uint64_t w = (uint64_t)shapes[s][1] *
+					accel_weight_row_bytes(c->wfmts[f],
+							       shapes[s][0]);
+				uint64_t n = (((uint64_t)c->dram_mb << 20) +
+					      w - 1) / w;
+
+				err = bench_tlmm(b, c->wfmts[f],
+						 bench_threads[t], 1,
+						 shapes[s][0], shapes[s][1],
+						 (uint32_t)(n < 2 ? 2 : n));
 			}
 		}
+		if (err)
+			return err;
 	}
-	if (b->cfg.sections & SEC_ATTN) {
-		for (uint32_t i = 0; i < b->cfg.nctx; i++) {
-			err = bench_attn(b, b->cfg.ctx[i]);
+	if (c->sections & SEC_ATTN) {
+		for (uint32_t i = 0; i < c->nctx; i++) {
+			err = bench_attn(b, c->ctx[i]);
 			if (err)
 				return err;
 		}
 	}
-	if (b->cfg.sections & SEC_LAT) {
+	if (c->sections & SEC_LAT) {
 		err = bench_latency(b);
 		if (err)
 			return err;
 	}
-	/* last: the rows above keep the random data they always had */
-	if (b->cfg.sections & SEC_TOK) {
+	/* after the rows above: they keep the random data they always had */
+	if (c->sections & SEC_TOK) {
 		err = bench_tok(b);
 		if (err)
 			return err;
+	}
+	if (c->sections & (SEC_MODEL | SEC_TTFT)) {
+		for (uint32_t i = 0; i < c->nmodels; i++) {
+			err = bench_model(b, c->models[i]);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
@@ -1045,6 +2071,15 @@ int main(int argc, char **argv)
 	err = parse_args(argc, argv, &b.cfg);
 	if (err)
 		return err;
+	if (b.cfg.decode_ref && read_ref(&b.ref, b.cfg.decode_ref))
+		return TOOL_EXIT_USAGE;
+	/*
+	 * The sim backend's arena is committed lazily: room for bitnet-2b
+	 * (about 1.2 GB of weights) costs nothing until used.  An explicit
+	 * LIBACCEL_SIM_MEM_MB wins.
+	 */
+	if (b.cfg.sections & (SEC_MODEL | SEC_TTFT))
+		setenv("LIBACCEL_SIM_MEM_MB", "4096", 0);
 	err = accel_device_open(b.cfg.spec, 0, &b.dev);
 	if (err) {
 		tool_no_device(PROG, err, accel_last_error());
@@ -1060,6 +2095,11 @@ int main(int argc, char **argv)
 		b.caps.clock_khz = 1;	/* never divide by zero */
 	err = run_all(&b);
 	accel_device_close(b.dev);
+	if (b.cfg.decode_out) {
+		int e = write_ref(&b, b.cfg.decode_out);
+
+		err = err ? err : e;
+	}
 	/* What was measured is printed even when a later row failed. */
 	if (b.cfg.json)
 		print_json(&b);

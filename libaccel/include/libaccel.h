@@ -652,6 +652,13 @@ struct accel_model_info {
 	 * blocks.  0 when the file's ternary weights were taken as stored.
 	 */
 	uint32_t absmean_matrices;
+	/*
+	 * Bytes of weight_bytes one decode step reads: every layer's
+	 * matrices and norms, the final norm, the whole output head (with
+	 * its int8 scales), one embedding row and one RoPE row.  The KV
+	 * cache it reads (position-dependent) is not included.
+	 */
+	uint64_t decode_weight_bytes;
 };
 int accel_model_info(const accel_model *m, struct accel_model_info *info);
 

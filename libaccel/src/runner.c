@@ -93,6 +93,7 @@ struct accel_model {
 	uint64_t a_x0, a_x1, a_xq, a_xs, a_q, a_k, a_v, a_o, a_g, a_up;
 	uint64_t a_hn, a_hq, a_hs, a_logits, a_ids;
 	uint64_t wbytes, kvbytes, abytes;
+	uint64_t dwbytes;	/* weight bytes one decode step reads */
 
 	accel_cmdbuf *decode_cb, *prefill_cb;
 	int started;
@@ -165,6 +166,25 @@ static void rl_layout(struct accel_model *R, const struct mdl_desc *d)
 	R->w_head_scale = d->head_wfmt == LLA_WFMT_I8 ? rl_take(&w, v * 4) : 0;
 	R->w_rope = rl_take(&w, (uint64_t)R->max_ctx * hp->head_dim * 4);
 	R->wbytes = w;
+	/*
+	 * What one decode step reads of the weights buffer: every matrix and
+	 * norm of every layer, the final norm, the whole head (and its
+	 * scales), one embedding row and one RoPE row (accel_model_info).
+	 */
+	R->dwbytes = e * (d->embd_dtype == LLA_DTYPE_F16 ? 2 : 4) +
+		     (uint64_t)hp->head_dim * 4 + e * 4 +
+		     v * e * (d->head_wfmt == LLA_WFMT_F16 ? 2 : 1) +
+		     (d->head_wfmt == LLA_WFMT_I8 ? v * 4 : 0);
+	for (uint32_t l = 0; l < hp->n_layer; l++) {
+		const struct rl_layer *L = &R->L[l];
+		const struct rl_mat *mats[7] = { &L->wq, &L->wk, &L->wv,
+						 &L->wo, &L->wg, &L->wu,
+						 &L->wd };
+
+		R->dwbytes += (2 * e + R->qd + f) * 4;
+		for (int i = 0; i < 7; i++)
+			R->dwbytes += (uint64_t)mats[i]->n * mats[i]->row_bytes;
+	}
 	R->kvbytes = kv;
 
 	R->a_x0 = rl_take(&a, r * e * 4);
@@ -404,6 +424,7 @@ int accel_model_info(const accel_model *R,
 	info->head_wfmt = R->head_wfmt;
 	info->embd_dtype = R->embd_dtype;
 	info->weight_bytes = R->wbytes;
+	info->decode_weight_bytes = R->dwbytes;
 	info->kv_bytes = R->kvbytes;
 	info->act_bytes = R->abytes;
 	info->decode_commands = accel_cmdbuf_count(R->decode_cb);

@@ -202,6 +202,31 @@ static void run_case(accel_device *dev, struct loaded *L,
 	       "(embed, 14 per layer x %u, norm, head, sample, sem)", c->name,
 	       info.decode_commands, L->d->hp.n_layer);
 
+	{
+		/*
+		 * Decode reads all the weights but the embedding rows and RoPE
+		 * rows of other tokens and positions; a tied head is the
+		 * embedding, read whole by the head and one row by EMBED.
+		 * Besides that only alignment padding (RL_ALIGN per tensor).
+		 */
+		uint64_t esz = info.embd_dtype == LLA_DTYPE_F16 ? 2 : 4;
+		uint64_t ve = (uint64_t)info.n_vocab * info.n_embd;
+		int64_t unread = (int64_t)(L->m->head_shared ?
+				 0 - (int64_t)(info.n_embd * esz) :
+				 (int64_t)((ve - info.n_embd) * esz)) +
+				 (int64_t)(info.max_ctx - 1) * info.head_dim * 4;
+		int64_t slack = (int64_t)info.weight_bytes -
+				(int64_t)info.decode_weight_bytes - unread;
+
+		tap_ok(info.decode_weight_bytes > 0 && slack >= 0 &&
+		       slack < 8 * (int64_t)RL_ALIGN,
+		       "%s: decode_weight_bytes %llu = weight_bytes %llu less "
+		       "the rows decode does not read (%lld) and %lld bytes "
+		       "of alignment", c->name,
+		       (unsigned long long)info.decode_weight_bytes,
+		       (unsigned long long)info.weight_bytes,
+		       (long long)unread, (long long)slack);
+	}
 	e = accel_model_tokenize(L->m, c->prompt, strlen(c->prompt),
 				 accel_model_add_bos(L->m), ids, 256, &n);
 	tap_ok(e == 0 && n > 1, "%s: prompt tokenized (%zu tokens)", c->name,

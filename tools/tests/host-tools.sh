@@ -88,6 +88,14 @@ grep -qE '^ +1 +2560x2560 ' "$tmp/bench.txt" &&
 	grep -qE '^decode +256 +1 ' "$tmp/bench.txt" &&
 	grep -q '^null-job latency' "$tmp/bench.txt"
 ok $((r + $?)) "bench --quick (sim): TLMM, attention and latency tables (exit $r)"
+grep -qE '^host read bandwidth: 64 MiB buffer, 1 thread, .* best [0-9.]+ GB/s' \
+	"$tmp/bench.txt" &&
+	grep -qE '^ +1 +2560x2560 +T2 +1 +hot ' "$tmp/bench.txt" &&
+	grep -qE '^tiny +2 +256 +512 +400 +T2 +F16 ' "$tmp/bench.txt" &&
+	grep -qE '^tiny +32 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' "$tmp/bench.txt" &&
+	grep -qE '^tiny +32 +4 +[0-9.]+ .*%$' "$tmp/bench.txt" &&
+	grep -qE '^tiny +128 +[0-9.]+ +[0-9.]+ +1.00 +1.00$' "$tmp/bench.txt"
+ok $? "bench --quick (sim): bandwidth, format/thread columns, model, prefill, decode and TTFT rows"
 
 LIBACCEL_BACKEND=sim "$bench" --quick --json >"$tmp/bench.json" 2>"$tmp/err"
 r=$?
@@ -118,8 +126,38 @@ l = d["latency"]
 assert l["jobs"] == 100 and 0 < l["min_us"] <= l["p50_us"] <= l["p99_us"] \
     <= l["max_us"], l
 assert l["model_cycles"] > 0
+bw = d["bandwidth"]
+assert bw["bytes"] == 64 << 20 and bw["threads"] == 1
+assert 0 < bw["median_gbps"] <= bw["best_gbps"], bw
+assert d["config"]["threads"] == [1] and d["config"]["models"] == ["tiny"]
+for r in t:
+    assert r["wfmt"] == "T2" and r["threads"] == 1 and r["weight_copies"] == 1
+    assert abs(r["wall_weight_gbps"] - r["weight_bytes"] / 1e9 /
+               (r["wall_ms"] / 1e3)) <= 1e-4 * r["wall_weight_gbps"], r
+    assert abs(r["bw_fraction"] - r["wall_weight_gbps"] / bw["best_gbps"]) \
+        <= 1e-6 * r["bw_fraction"], r
+    # T2: 4 weights a byte
+    assert r["weight_bytes"] == r["n"] * r["k"] // 4, r
+(m,) = d["models"]
+assert m["preset"] == "tiny" and m["n_layer"] == 2 and m["n_vocab"] == 400
+assert 0 < m["decode_weight_bytes"] <= m["weight_bytes"], m
+p, dec = m["prefill"], m["decode"]
+assert p["tokens"] == 32 and p["wall_ms"] > 0 and p["model_ms"] > 0, p
+assert dec["ctx"] == 32 and dec["steps"] == 4 and dec["threads"] == 1, dec
+assert abs(dec["wall_tokens_per_s"] - 4 / (dec["wall_ms"] / 1e3)) \
+    <= 1e-6 * dec["wall_tokens_per_s"], dec
+assert abs(dec["model_tokens_per_s"] - 4 / (dec["model_ms"] / 1e3)) \
+    <= 1e-6 * dec["model_tokens_per_s"], dec
+assert abs(dec["weight_gbps"] - dec["wall_tokens_per_s"] *
+           m["decode_weight_bytes"] / 1e9) <= 1e-6 * dec["weight_gbps"], dec
+assert dec["bw_gbps"] == bw["best_gbps"]
+assert abs(dec["bw_fraction"] - dec["weight_gbps"] / dec["bw_gbps"]) \
+    <= 1e-6 * dec["bw_fraction"], dec
+(tt,) = m["ttft"]
+assert tt["tokens"] == 128 and tt["wall_ms"] > 0 and tt["model_ms"] > 0
+assert tt["wall_ratio"] == 1
 EOF
-	ok $? "bench --json: shapes, checked results, model_ms = cycles / clock, GOPS and flop counts consistent"
+	ok $? "bench --json: shapes, checked results, model_ms = cycles / clock, GOPS and flop counts, bandwidth, model, decode weight-read rate consistent"
 else
 	[ "$(get "$tmp/bench.json" tlmm.2.checked)" = true ]
 	ok $? "bench --json: TLMM results checked (python3 missing: reduced check)"
@@ -148,9 +186,41 @@ r=$?
 [ $r -eq 1 ] && grep -q 'the device has 2 queues' "$tmp/err"
 ok $? "bench --queue beyond the device's queues: message, exit 1 (got $r)"
 
+# --decode-out, then --decode-ref: the other run's figures beside these
+LIBACCEL_BACKEND=sim "$bench" --only bw,model,latency --models tiny \
+	--prompt 16 --decode 3 --jobs 20 --bw-mb 16 \
+	--decode-out "$tmp/ref.txt" >"$tmp/out" 2>"$tmp/err"
+r1=$?
+LIBACCEL_BACKEND=sim "$bench" --only model,latency --models tiny --prompt 16 \
+	--decode 3 --jobs 20 --decode-ref "$tmp/ref.txt" >"$tmp/ref.out" \
+	2>"$tmp/err"
+r2=$?
+LIBACCEL_BACKEND=sim "$bench" --only model,ttft --models tiny --prompt 16 \
+	--decode 3 --ttft 20,16 --decode-ref "$tmp/ref.txt" --json \
+	>"$tmp/ref.json" 2>"$tmp/err"
+r3=$?
+diag "$tmp/ref.txt" "$tmp/ref.out"
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ $r3 -eq 0 ] &&
+	grep -qE '^decode tiny 16 3 [0-9.]+ [0-9.]+ [0-9]+$' "$tmp/ref.txt" &&
+	grep -qE '^bw_gbps [0-9.]+$' "$tmp/ref.txt" &&
+	grep -q '^decode here (sim backend) beside --decode-ref (sim backend)' \
+		"$tmp/ref.out" &&
+	grep -qE '^tiny +16 +[0-9.]+ +[0-9.]+ +[0-9.]+ ' "$tmp/ref.out" &&
+	grep -qE '^null-job p50: .* us here, .* us ref' "$tmp/ref.out" &&
+	[ "$(get "$tmp/ref.json" models.0.decode.ref.steps)" = 3 ] &&
+	[ "$(get "$tmp/ref.json" ref.backend)" = '"sim"' ] &&
+	[ "$(get "$tmp/ref.json" models.0.ttft.0.tokens)" = 20 ] &&
+	[ "$(get "$tmp/ref.json" models.0.ttft.1.tokens)" = 16 ] &&
+	[ "$(get "$tmp/ref.json" models.0.prefill.tokens)" = 16 ] &&
+	! get "$tmp/ref.json" bandwidth >/dev/null &&
+	! get "$tmp/ref.json" tlmm.0 >/dev/null
+ok $? "bench --decode-out / --decode-ref: figures written, printed beside the next run's, TTFT in --ttft order"
+
 bad=0
 for a in "--reps 0" "--reps x" "--only foo" "--ctx 0" "--ctx 5000" \
-	"--wfmt i8" "--timeout -1" "--jobs 1x" "extra"; do
+	"--wfmt i8" "--timeout -1" "--jobs 1x" "extra" "--models foo" \
+	"--models tiny,tiny,tiny,tiny" "--ttft 0" "--prompt 2" "--decode 0" \
+	"--bw-mb 0" "--dram-mb x" "--decode-ref $tmp/none"; do
 	# shellcheck disable=SC2086
 	LIBACCEL_BACKEND=sim "$bench" $a >/dev/null 2>&1
 	r=$?
