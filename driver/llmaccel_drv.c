@@ -407,6 +407,8 @@ static int llmaccel_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&ldev->ctx_lock);
 	INIT_LIST_HEAD(&ldev->ctx_list);
 	spin_lock_init(&ldev->pin_lock);
+	mutex_init(&ldev->bo_lock);
+	INIT_LIST_HEAD(&ldev->bo_list);
 	ldev->load_time = ktime_get();
 	/* Pages are allocated at creation: keep one BO from eating all RAM. */
 	ldev->max_bo_size = min_t(u64, LLMACCEL_MAX_BO_SIZE,
@@ -463,12 +465,32 @@ err_stop:
 	return ret;
 }
 
+/*
+ * The device is gone (unplugged, stopped, its jobs completed): give back
+ * every DMA allocation and mapping before the driver lets go of it: the
+ * page tables of contexts whose files are still open, BOs' scatter-gather
+ * mappings (their pages stay for CPU mappings), the rings.  Those files
+ * only get -ENODEV from now on; their BOs unmap nothing when freed.
+ */
+static void llmaccel_release_dma(struct llmaccel_device *ldev)
+{
+	struct llmaccel_ctx *ctx;
+
+	mutex_lock(&ldev->ctx_lock);
+	list_for_each_entry(ctx, &ldev->ctx_list, node)
+		llmaccel_mmu_release(&ctx->mmu);
+	mutex_unlock(&ldev->ctx_lock);
+	llmaccel_gem_release_dma(ldev);
+	llmaccel_hw_release_dma(ldev);
+}
+
 static void llmaccel_remove(struct pci_dev *pdev)
 {
 	struct llmaccel_device *ldev = pci_get_drvdata(pdev);
 
 	drm_dev_unplug(&ldev->drm);
 	llmaccel_recovery_unplug(ldev);
+	llmaccel_release_dma(ldev);
 	pci_clear_master(pdev);
 }
 

@@ -114,6 +114,10 @@ struct llmaccel_device {
 	struct mutex ctx_lock;		/* ctx_list, AS registers */
 	struct list_head ctx_list;
 
+	/* Every BO with its DMA mapping, so unbind can undo them all. */
+	struct mutex bo_lock;		/* bo_list */
+	struct list_head bo_list;
+
 	/* Recovery: timeouts and resets run on this ordered workqueue. */
 	struct workqueue_struct *reset_wq;
 	struct work_struct reset_work;	/* debugfs or error-IRQ request */
@@ -201,6 +205,7 @@ struct llmaccel_bo {
 	struct drm_mm_node node;
 	u64 pinned;			/* bytes charged to ctx and device */
 	u32 flags;			/* DRM_LLMACCEL_BO_* */
+	struct list_head dev_node;	/* ldev->bo_list (bo_lock) */
 };
 
 static inline struct llmaccel_bo *to_llmaccel_bo(struct drm_gem_object *obj)
@@ -277,6 +282,9 @@ void llmaccel_queue_write_desc(struct llmaccel_queue *q,
 void llmaccel_queue_counters(struct llmaccel_queue *q, u64 *cnt);
 void llmaccel_queue_save_counters(struct llmaccel_queue *q);
 u64 llmaccel_queue_busy_ns(struct llmaccel_queue *q);
+
+void llmaccel_hw_release_dma(struct llmaccel_device *ldev);
+void llmaccel_gem_release_dma(struct llmaccel_device *ldev);
 
 /* llmaccel_ioctl.c */
 extern const struct file_operations llmaccel_fops;

@@ -124,9 +124,14 @@ static void llmaccel_pin_uncharge(struct llmaccel_ctx *ctx, u64 size)
 
 static void llmaccel_bo_free(struct drm_gem_object *obj)
 {
+	struct llmaccel_device *dev = to_llmaccel(obj->dev);
 	struct llmaccel_bo *bo = to_llmaccel_bo(obj);
 	struct llmaccel_ctx *ctx = bo->ctx;
 	u64 pinned = bo->pinned;
+
+	mutex_lock(&dev->bo_lock);
+	list_del(&bo->dev_node);
+	mutex_unlock(&dev->bo_lock);
 
 	if (ctx) {
 		struct llmaccel_device *ldev = ctx->ldev;
@@ -200,6 +205,34 @@ bool llmaccel_is_bo(struct drm_gem_object *obj)
 	return obj->funcs == &llmaccel_gem_funcs;
 }
 
+/*
+ * remove(): the device is stopped and unplugged.  The DMA API wants every
+ * mapping undone before the driver lets go of the device, but BOs of open
+ * files, mmaps and dma-bufs live on: drop their scatter-gather mappings
+ * now; their pages stay (CPU mappings), and drm_gem_shmem_free() finds no
+ * sgt to unmap later.
+ */
+void llmaccel_gem_release_dma(struct llmaccel_device *ldev)
+{
+	struct llmaccel_bo *bo;
+
+	mutex_lock(&ldev->bo_lock);
+	list_for_each_entry(bo, &ldev->bo_list, dev_node) {
+		struct drm_gem_shmem_object *shmem = &bo->base;
+
+		dma_resv_lock(shmem->base.resv, NULL);
+		if (shmem->sgt) {
+			dma_unmap_sgtable(ldev->drm.dev, shmem->sgt,
+					  DMA_BIDIRECTIONAL, 0);
+			sg_free_table(shmem->sgt);
+			kfree(shmem->sgt);
+			shmem->sgt = NULL;
+		}
+		dma_resv_unlock(shmem->base.resv);
+	}
+	mutex_unlock(&ldev->bo_lock);
+}
+
 struct drm_gem_object *llmaccel_gem_create_object(struct drm_device *drm,
 						  size_t size)
 {
@@ -208,6 +241,7 @@ struct drm_gem_object *llmaccel_gem_create_object(struct drm_device *drm,
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->base.base.funcs = &llmaccel_gem_funcs;
+	INIT_LIST_HEAD(&bo->dev_node);
 	return &bo->base.base;
 }
 
@@ -218,7 +252,7 @@ static struct llmaccel_bo *llmaccel_bo_create(struct llmaccel_ctx *ctx,
 	struct drm_gem_shmem_object *shmem;
 	struct llmaccel_bo *bo;
 	struct sg_table *sgt;
-	int ret;
+	int ret, idx;
 
 	ret = llmaccel_pin_charge(ctx, size);
 	if (ret)
@@ -235,7 +269,21 @@ static struct llmaccel_bo *llmaccel_bo_create(struct llmaccel_ctx *ctx,
 	bo->ctx = ctx;
 	bo->pinned = size;
 
+	/*
+	 * Unbind waits for this section, then undoes every BO's DMA mapping
+	 * it finds on the list (llmaccel_gem_release_dma()).
+	 */
+	if (!drm_dev_enter(&ldev->drm, &idx)) {
+		ret = -ENODEV;
+		goto err_put;
+	}
 	sgt = drm_gem_shmem_get_pages_sgt(shmem);
+	if (!IS_ERR(sgt)) {
+		mutex_lock(&ldev->bo_lock);
+		list_add_tail(&bo->dev_node, &ldev->bo_list);
+		mutex_unlock(&ldev->bo_lock);
+	}
+	drm_dev_exit(idx);
 	if (IS_ERR(sgt)) {
 		ret = PTR_ERR(sgt);
 		goto err_put;

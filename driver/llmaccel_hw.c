@@ -132,10 +132,9 @@ int llmaccel_hw_probe(struct llmaccel_device *ldev)
 	return 0;
 }
 
-static void llmaccel_free_coherent(struct drm_device *drm, void *arg)
+static void llmaccel_queue_free_rings(struct llmaccel_queue *q)
 {
-	struct llmaccel_queue *q = arg;
-	struct device *dev = drm->dev;
+	struct device *dev = q->ldev->drm.dev;
 	size_t ring = q->entries * sizeof(struct lla_ring_desc);
 	size_t compl = q->entries * sizeof(struct lla_completion);
 
@@ -143,13 +142,37 @@ static void llmaccel_free_coherent(struct drm_device *drm, void *arg)
 		dma_free_coherent(dev, ring, q->ring, q->ring_dma);
 	if (q->compl)
 		dma_free_coherent(dev, compl, q->compl, q->compl_dma);
+	q->ring = NULL;
+	q->compl = NULL;
+}
+
+static void llmaccel_free_coherent(struct drm_device *drm, void *arg)
+{
+	struct llmaccel_queue *q = arg;
+
+	llmaccel_queue_free_rings(q);
 	kvfree(q->jobs);
 	kvfree(q->scratch);
 }
 
 /*
- * Allocate the rings.  They live until the drm_device is released, not
- * until unbind, because late job completions may still look at them.
+ * remove(), after llmaccel_recovery_unplug(): the device is stopped and
+ * every job on a ring completed, and nothing reaches the hardware any
+ * more (drm_dev_enter() fails, hw_running is false).  DMA memory must not
+ * outlive the driver's binding (the DMA API checks it at unbind), so the
+ * rings go now; the drm_device, kept by open files, no longer needs them.
+ */
+void llmaccel_hw_release_dma(struct llmaccel_device *ldev)
+{
+	unsigned int i;
+
+	for (i = 0; i < ldev->num_queues; i++)
+		llmaccel_queue_free_rings(&ldev->queues[i]);
+}
+
+/*
+ * Allocate the rings.  They live until unbind (llmaccel_hw_release_dma())
+ * or, when probe fails, until the drm_device is released.
  */
 int llmaccel_hw_init(struct llmaccel_device *ldev)
 {
