@@ -74,6 +74,7 @@ include mk/model.mk
 include mk/run.mk
 include mk/selftests.mk
 include mk/fuzz.mk
+include mk/debug.mk
 # Every VM boot carries the driver, so every VM target builds it first.
 VM_MODULES = $(DRIVER_KO)
 check-vm check-vm-idmatch vm-shell check-kselftest check-vm-libaccel: module
@@ -101,7 +102,7 @@ check-cli: $(CLI)
 HOST_SUITES := check-host-plain check-host-asan check-cli check-libaccel \
 	       check-driver-host check-tools model-tests runner-tests
 VM_SUITES   := check-qtest check-vm check-vm-idmatch check-vm-module check-kselftest \
-	       check-vm-tools check-vm-libaccel check-vm-runner check-fuzz-vm
+	       check-vm-tools check-vm-libaccel check-vm-runner check-fuzz-vm check-debug
 SUITES      := $(HOST_SUITES) $(VM_SUITES)
 
 check-driver-host: $(MODULE_TEST_DIR)/test_llmaccel_pt

@@ -88,6 +88,16 @@ define kselftest_boot # name, device, runner arguments (binary, options)
 	echo "== $(1): rc $$(cat $(TAPDIR)/$(1).rc), $$(( $$(date +%s) - t0 )) s";
 endef
 
+# Every boot of the suite; $(1) prefixes the suite names (mk/debug.mk
+# runs the same boots on the debug kernel as debug-kselftest-*).
+define kselftest_boots # name prefix
+$(call kselftest_boot,$(1)kselftest-llmaccel,llmaccel,llmaccel_test -F hang -F inject)
+$(call kselftest_boot,$(1)kselftest-llmaccel-hang,llmaccel$(comma)inject-hang-queue=$(KSELFTEST_HANG_Q),--hang-queue $(KSELFTEST_HANG_Q) --param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) llmaccel_test -f hang -f final)
+$(call kselftest_boot,$(1)kselftest-llmaccel-inject,llmaccel$(comma)$(KSELFTEST_INJECT),--param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) llmaccel_test -f inject -f final)
+$(call kselftest_boot,$(1)kselftest-core-ioctl,llmaccel,llmaccel_core_ioctl_test)
+$(call kselftest_boot,$(1)kselftest-limits,llmaccel,--param pin_limit_mb=$(KSELFTEST_PIN_LIMIT_MB) --param pin_limit_file_mb=$(KSELFTEST_PIN_LIMIT_FILE_MB) llmaccel_limits_test)
+endef
+
 # vgem comes from the guest kernel's package: extracted after
 # setup-vm-deps.sh (inside the recipe, so no two apt runs race under -j).
 check-kselftest: qemu module selftests
@@ -95,11 +105,7 @@ check-kselftest: qemu module selftests
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) \
 		$(SELFTEST_VGEM)
 	@mkdir -p $(TAPDIR)
-	@$(call kselftest_boot,kselftest-llmaccel,llmaccel,llmaccel_test -F hang -F inject)
-	@$(call kselftest_boot,kselftest-llmaccel-hang,llmaccel$(comma)inject-hang-queue=$(KSELFTEST_HANG_Q),--hang-queue $(KSELFTEST_HANG_Q) --param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) llmaccel_test -f hang -f final)
-	@$(call kselftest_boot,kselftest-llmaccel-inject,llmaccel$(comma)$(KSELFTEST_INJECT),--param hang_check_ms=$(KSELFTEST_HANG_CHECK_MS) llmaccel_test -f inject -f final)
-	@$(call kselftest_boot,kselftest-core-ioctl,llmaccel,llmaccel_core_ioctl_test)
-	@$(call kselftest_boot,kselftest-limits,llmaccel,--param pin_limit_mb=$(KSELFTEST_PIN_LIMIT_MB) --param pin_limit_file_mb=$(KSELFTEST_PIN_LIMIT_FILE_MB) llmaccel_limits_test)
+	@$(call kselftest_boots,)
 
 selftests-clean:
 	rm -rf $(SELFTEST_DIR)

@@ -1,15 +1,24 @@
 #!/bin/bash
 # mkinitramfs.sh: build the busybox initramfs of the llmaccel test VM.
 #
-#   mkinitramfs.sh OUT.cpio.gz [--kver KVER] [--module FILE.ko]...
-#                  [--kmod NAME]... [--add HOSTPATH:GUESTPATH]...
+#   mkinitramfs.sh OUT.cpio.gz [--kver KVER] [--kroot DIR]
+#                  [--module FILE.ko]... [--kmod NAME]...
+#                  [--add HOSTPATH:GUESTPATH]...
+#
+# --kroot DIR takes the kernel's modules from DIR/lib/modules/KVER (the
+# tree of `make modules_install INSTALL_MOD_PATH=DIR`, e.g. the debug
+# kernel of scripts/kernel-debug-build.sh) instead of /lib/modules/KVER;
+# the default modules below that such a kernel does not have (neither as
+# a module nor built in) are left out.  --module's dependencies and every
+# --kmod must still exist.
 #
 # Contents:
 #   /init          tests/vm/init (PID 1: mounts, runs the command, reports
 #                  its status through isa-debug-exit; see that file)
 #   /bin/busybox   busybox-static and its applet links
 #   /lib/modules/KVER/kernel/...   the kernel modules our driver needs, from
-#                  the same linux-image package as the guest kernel,
+#                  the same linux-image package as the guest kernel
+#                  (or --kroot),
 #                  decompressed (busybox modprobe cannot read .ko.xz): drm,
 #                  drm_kms_helper, drm_shmem_helper, gpu-sched, drm_exec,
 #                  every --kmod NAME, the dependencies of each --module,
@@ -42,14 +51,18 @@ case $1 in -h|--help) usage 0 ;; -*) usage 2 ;; esac
 out=$1
 shift
 kver=
-kmods="drm drm_kms_helper drm_shmem_helper gpu-sched drm_exec"
+kroot=
+default_kmods="drm drm_kms_helper drm_shmem_helper gpu-sched drm_exec"
+kmods=$default_kmods
+required=" "
 modfiles=()
 adds=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2; shift 2 ;;
+	--kroot) kroot=$2; shift 2 ;;
 	--module) modfiles+=("$2"); shift 2 ;;
-	--kmod) kmods="$kmods $2"; shift 2 ;;
+	--kmod) kmods="$kmods $2"; required="$required$2 "; shift 2 ;;
 	--add) adds+=("$2"); shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
@@ -59,6 +72,12 @@ done
 [ -n "$kver" ] || kver=$("$root/scripts/setup-vm-deps.sh" --kver) ||
 	die "no guest kernel: run scripts/setup-vm-deps.sh"
 moddir=/lib/modules/$kver
+modinfo_b=()
+if [ -n "$kroot" ]; then
+	kroot=$(cd "$kroot" && pwd) || die "--kroot $kroot: no such directory"
+	moddir=$kroot/lib/modules/$kver
+	modinfo_b=(-b "$kroot")
+fi
 [ -f "$moddir/modules.dep" ] || die "$moddir/modules.dep missing (linux-image-$kver)"
 busybox=$(command -v busybox) || die "busybox missing (busybox-static)"
 init_src=$root/tests/vm/init
@@ -74,8 +93,14 @@ done
 # ---- cache key --------------------------------------------------------
 # Every input by content.  File lists are sorted so the key is stable.
 key_inputs() {
-	echo "kver $kver kmods $kmods"
+	echo "kver $kver kroot $kroot kmods $kmods"
 	sha256sum "$0" "$init_src" "$busybox" "$moddir/modules.dep"
+	# A kernel built here can change under the same KVER: its modules
+	# count by content (Debian's are fixed by the package version).
+	if [ -n "$kroot" ]; then
+		(cd "$moddir" && find . -name '*.ko*' -print0 | sort -z |
+			xargs -0r sha256sum)
+	fi
 	for m in ${modfiles[@]+"${modfiles[@]}"}; do
 		echo "module $(basename "$m")"
 		sha256sum <"$m"
@@ -117,6 +142,7 @@ if [ ! -f "$cached" ]; then
 	for m in ${modfiles[@]+"${modfiles[@]}"}; do
 		d=$(modinfo -F depends "$m" | tr ',' ' ')
 		kmods="$kmods $d"
+		required="$required$d "
 		cp "$m" "$tmod/extra/"
 	done
 	done_list=" "
@@ -126,8 +152,14 @@ if [ ! -f "$cached" ]; then
 		for n in $todo; do
 			case $done_list in *" $n "*) continue ;; esac
 			done_list="$done_list$n "
-			f=$(modinfo -k "$kver" -n "$n" 2>/dev/null) ||
+			if ! f=$(modinfo ${modinfo_b[@]+"${modinfo_b[@]}"} \
+					-k "$kver" -n "$n" 2>/dev/null); then
+				case " $default_kmods :$required" in
+				*:*" $n "*) ;;
+				*" $n "*:*) [ -n "$kroot" ] && continue ;;
+				esac
 				die "kernel module $n not in $moddir"
+			fi
 			# Built-in modules have no file: nothing to pack.
 			case $f in /*) ;; *) continue ;; esac
 			rel=${f#"$moddir"/}
@@ -139,7 +171,8 @@ if [ ! -f "$cached" ]; then
 			*.ko.gz) gzip -dc "$f" >"$dst" ;;
 			*) cp "$f" "$dst" ;;
 			esac
-			next="$next $(modinfo -k "$kver" -F depends "$n" | tr ',' ' ')"
+			next="$next $(modinfo ${modinfo_b[@]+"${modinfo_b[@]}"} \
+				-k "$kver" -F depends "$n" | tr ',' ' ')"
 		done
 		todo=$next
 	done

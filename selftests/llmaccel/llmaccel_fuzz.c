@@ -2077,13 +2077,19 @@ static int worker(int idx, bool nobody)
 /* The kernel log, watched while the fuzzers run                        */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Reports only: a debug kernel's boot lines ("RCU lockdep checking is
+ * enabled", "kmemleak: Kernel memory leak detector initialized") are not.
+ */
 static const char *const bad_kmsg[] = {
 	"WARNING:", "BUG:", "BUG ", "Oops", "Call Trace", "general protection",
-	"UBSAN", "KASAN", "KFENCE", "kmemleak", "unreferenced object",
+	"UBSAN", "KASAN", "KFENCE", "suspected memory leak",
+	"unreferenced object",
 	"list_add corruption", "list_del corruption", "refcount_t",
 	"kernel NULL pointer", "hung_task", "blocked for more than",
 	"possible circular locking", "possible recursive locking",
-	"inconsistent lock state", "lockdep", "DEBUG_LOCKS_WARN_ON",
+	"inconsistent lock state", "DEBUG_LOCKS_WARN_ON",
+	"turning off the locking correctness validator",
 	"suspicious RCU usage", "soft lockup", "hard LOCKUP",
 	"rcu_preempt detected stall", "rcu_sched detected stall",
 	"self-detected stall", "ODEBUG", "page allocation failure",
