@@ -48,6 +48,8 @@
 #include "qemu/timer.h"
 #include "qemu/main-loop.h"
 #include "qemu/bswap.h"
+#include "qemu/rcu.h"
+#include "system/dma.h"
 #include "qapi/error.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/msix.h"
@@ -378,7 +380,8 @@ static int llmaccel_translate(LlmaccelJob *j, uint64_t iova, bool write,
  * An access through the MMU (translation and transfer) is counted in
  * mmu_inflight under the MMU generation it translated with, so that an
  * invalidate can wait for the accesses that may use the old entries
- * (llmaccel_mmu_drain).  Returns that generation.
+ * (llmaccel_mmu_drain).  Returns that generation.  An in-place read
+ * (llmaccel_mem_map_read) is one such access from its map to its unmap.
  */
 static uint32_t llmaccel_mmu_enter(LlmaccelState *s)
 {
@@ -403,7 +406,9 @@ static void llmaccel_mmu_exit(LlmaccelState *s, uint32_t gen)
  * After a register write moved mmu_gen on from @old: return only when no
  * access that translated under @old is still running (hw-spec 5: no
  * later access uses a stale entry, so the driver may free the pages).
- * Such an access is one page at most, so the wait is short.  Called
+ * Such an access is one page, or an in-place read of one weight block
+ * (at most 256 KiB, held while the engine computes on it for at most 8
+ * activation rows: op_matmul.c MM_MAP_ROWS), so the wait is short.  Called
  * without s->lock (translations take it); workers never need the BQL.
  */
 static void llmaccel_mmu_drain(LlmaccelState *s, uint32_t old)
@@ -482,6 +487,184 @@ static int llmaccel_mem_write(void *opaque, uint64_t iova, const void *src,
     return llmaccel_access(opaque, iova, NULL, src, len, fault_iova);
 }
 
+/*
+ * In-place reads (lla_mem.map_read): the TLMM/QMM weights are read
+ * where they are in guest RAM instead of being copied.  One mapping is
+ * one access in flight: it enters the MMU once (llmaccel_mmu_enter) and
+ * exits when it is unmapped, so an MMU_INVALIDATE written meanwhile
+ * waits for the engine to be done with the pages (llmaccel_mmu_drain),
+ * as it waits for a copy.  Each page keeps the MemoryRegion reference
+ * address_space_map took until the unmap.
+ */
+typedef struct LlmaccelMapPage {
+    void *host;
+    uint64_t len;
+    bool bounce;            /* a copy (not plain RAM): g_free it */
+} LlmaccelMapPage;
+
+typedef struct LlmaccelMap {
+    uint32_t gen;           /* MMU generation entered */
+    uint32_t npages;
+    LlmaccelMapPage pg[];
+} LlmaccelMap;
+
+/*
+ * Host address of the @len bytes of guest RAM at bus address @pa (within
+ * one page), with a reference held; NULL when they are not plain RAM
+ * (the caller copies them with llmaccel_dma_read, which fails on MMIO as
+ * before: the "memory" attribute), so no bounce buffer is ever made and
+ * nothing is dispatched.
+ */
+static void *llmaccel_map_page(LlmaccelState *s, uint64_t pa, uint64_t len)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
+    MemTxAttrs attrs = { .memory = 1 };
+    dma_addr_t plen = len;
+    hwaddr xlat, l = len;
+    MemoryRegion *mr;
+    ram_addr_t off;
+    void *p;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(as, pa, &xlat, &l, false, attrs);
+    if (l < len || !memory_region_is_ram(mr) ||
+        memory_region_is_ram_device(mr)) {
+        return NULL;
+    }
+    p = dma_memory_map(as, pa, &plen, DMA_DIRECTION_TO_DEVICE, attrs);
+    if (!p) {
+        return NULL;
+    }
+    mr = memory_region_from_host(p, &off);
+    if (plen < len || !mr || !memory_region_is_ram(mr) ||
+        memory_region_is_ram_device(mr)) {
+        /* The memory map changed under us: copy instead. */
+        dma_memory_unmap(as, p, plen, DMA_DIRECTION_TO_DEVICE, 0);
+        return NULL;
+    }
+    return p;
+}
+
+static void llmaccel_map_release(LlmaccelState *s, LlmaccelMap *m)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
+    uint32_t i;
+
+    for (i = 0; i < m->npages; i++) {
+        if (m->pg[i].bounce) {
+            g_free(m->pg[i].host);
+        } else {
+            dma_memory_unmap(as, m->pg[i].host, m->pg[i].len,
+                             DMA_DIRECTION_TO_DEVICE, m->pg[i].len);
+        }
+    }
+    /* Only now may an invalidate waiting for this access complete. */
+    llmaccel_mmu_exit(s, m->gen);
+    g_free(m);
+}
+
+/*
+ * The same page-by-page sequence as llmaccel_access for a read (abort
+ * check, translation and permission, DMA-failure injection and delay,
+ * one transfer count and heartbeat tick per page), so status, fault
+ * address and every counter are the same; pages whose host addresses
+ * follow each other form one span.
+ */
+static int llmaccel_mem_map_read(void *opaque, uint64_t iova, uint64_t len,
+                                 struct lla_span *spans, uint32_t max_spans,
+                                 uint32_t *nspans, void **cookie,
+                                 uint64_t *fault_iova)
+{
+    LlmaccelJob *j = opaque;
+    LlmaccelState *s = j->s;
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint64_t npg = lla_mem_max_spans(iova, len);
+    LlmaccelMap *m;
+    uint32_t n = 0;
+    int err = LLA_OK;
+
+    *nspans = 0;
+    *cookie = NULL;
+    if (!len) {
+        return LLA_OK;
+    }
+    if (npg > max_spans) {
+        /* The engine promises room for a span per page. */
+        *fault_iova = iova;
+        return LLA_ERR_DMA;
+    }
+    m = g_malloc(sizeof(*m) + npg * sizeof(m->pg[0]));
+    m->npages = 0;
+    m->gen = llmaccel_mmu_enter(s);
+    while (len) {
+        uint64_t chunk = LLA_PAGE_SIZE - (iova & (LLA_PAGE_SIZE - 1));
+        LlmaccelMapPage *pg = &m->pg[m->npages];
+        uint64_t pa;
+        uint32_t k;
+
+        if (chunk > len) {
+            chunk = len;
+        }
+        *fault_iova = iova;
+        if (llmaccel_aborted(j->q, j->gen)) {
+            err = LLA_ERR_RESET;
+            break;
+        }
+        err = llmaccel_translate(j, iova, false, m->gen, &pa);
+        if (err) {
+            break;
+        }
+        k = qatomic_fetch_inc(&s->n_dma) + 1;
+        if (s->inject_dma_fail && k == s->inject_dma_fail) {
+            err = LLA_ERR_DMA;
+            break;
+        }
+        if (s->inject_dma_delay_us) {
+            g_usleep(s->inject_dma_delay_us);
+        }
+        pg->len = chunk;
+        pg->bounce = false;
+        pg->host = llmaccel_map_page(s, pa, chunk);
+        if (!pg->host) {
+            pg->host = g_malloc(chunk);
+            pg->bounce = true;
+            if (llmaccel_dma_read(pdev, pa, pg->host, chunk) != MEMTX_OK) {
+                g_free(pg->host);
+                err = LLA_ERR_DMA;
+                break;
+            }
+        }
+        m->npages++;
+        llmaccel_heartbeat_tick(j, chunk);
+        if (n && !pg->bounce && !pg[-1].bounce &&
+            spans[n - 1].p + spans[n - 1].len == (uint8_t *)pg->host) {
+            spans[n - 1].len += chunk;
+        } else {
+            spans[n].p = pg->host;
+            spans[n].len = chunk;
+            n++;
+        }
+        len -= chunk;
+        iova += chunk;
+    }
+    if (err) {
+        llmaccel_map_release(s, m);
+        return err;
+    }
+    *nspans = n;
+    *cookie = m;
+    return LLA_OK;
+}
+
+static void llmaccel_mem_unmap(void *opaque, void *cookie)
+{
+    LlmaccelJob *j = opaque;
+
+    if (cookie) {
+        llmaccel_map_release(j->s, cookie);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Job execution (worker thread, s->lock NOT held)                      */
 /* ------------------------------------------------------------------ */
@@ -558,6 +741,8 @@ static void llmaccel_run(LlmaccelQueue *q, uint32_t gen,
         .opaque = &job,
         .read = llmaccel_mem_read,
         .write = llmaccel_mem_write,
+        .map_read = llmaccel_mem_map_read,
+        .unmap = llmaccel_mem_unmap,
     };
     struct lla_exec_opts opts = {
         .uarch = s->uarch,
@@ -718,6 +903,8 @@ static void *llmaccel_worker(void *opaque)
     LlmaccelState *s = q->s;
     PCIDevice *pdev = PCI_DEVICE(s);
 
+    /* DMA and in-place reads look up the memory map under RCU. */
+    rcu_register_thread();
     qemu_mutex_lock(&s->lock);
     while (!s->quit) {
         struct lla_ring_desc d;
@@ -821,6 +1008,7 @@ static void *llmaccel_worker(void *opaque)
         }
     }
     qemu_mutex_unlock(&s->lock);
+    rcu_unregister_thread();
     return NULL;
 }
 

@@ -9,6 +9,7 @@
  * writes to device-read-only buffers with LLA_ERR_MMU_PERM.  Each queue
  * has a worker thread that runs its jobs in order through lla_run_job(),
  * so validation, faults, results and modeled cycles are the device's.
+ * TLMM/QMM weights are read in place (lla_mem.map_read), not copied.
  *
  * Environment: LIBACCEL_SIM_DEVICES (devices listed, default 1),
  * LIBACCEL_SIM_QUEUES (1..8, default 4), LIBACCEL_SIM_MEM_MB (arena,
@@ -135,6 +136,31 @@ static int sim_read(void *opaque, uint64_t iova, void *dst, uint64_t len,
 	if (!err && len)
 		memcpy(dst, sd->arena + (iova - LLA_IOVA_MIN), len);
 	return err;
+}
+
+/*
+ * The arena is one host mapping: weights are read in place (one span),
+ * after the same page-permission check as sim_read.  Nothing to release:
+ * a job holds a reference to every buffer it uses, and a destroyed
+ * buffer's pages stay mapped in the arena (zero-filled).
+ */
+static int sim_map_read(void *opaque, uint64_t iova, uint64_t len,
+			struct lla_span *spans, uint32_t max_spans,
+			uint32_t *nspans, void **cookie, uint64_t *fault)
+{
+	struct sim_dev *sd = opaque;
+	int err = sim_access(sd, iova, len, PF_READ, fault);
+
+	if (err)
+		return err;
+	*cookie = NULL;
+	*nspans = 0;
+	if (len && max_spans) {
+		spans[0].p = sd->arena + (iova - LLA_IOVA_MIN);
+		spans[0].len = len;
+		*nspans = 1;
+	}
+	return LLA_OK;
 }
 
 static int sim_write(void *opaque, uint64_t iova, const void *src,
@@ -606,6 +632,8 @@ static int sim_open(accel_device *dev, uint32_t index, const char *path)
 	sd->mem.opaque = sd;
 	sd->mem.read = sim_read;
 	sd->mem.write = sim_write;
+	sd->mem.map_read = sim_map_read;
+	sd->mem.unmap = NULL;
 	dev->priv = sd;
 	init_caps(dev, sd, index);
 	for (uint32_t i = 0; i < sd->nq; i++) {

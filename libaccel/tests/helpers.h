@@ -175,7 +175,7 @@ UNUSED
 static int run_direct(struct snap *s, accel_cmdbuf *cb,
 		      struct lla_job_result *r)
 {
-	struct lla_mem mem = { s, snap_read, snap_write };
+	struct lla_mem mem = { s, snap_read, snap_write, NULL, NULL };
 	struct lla_exec_opts o = {
 		.uarch = lla_uarch_preset_id(caps.preset),
 		.use_lut = (caps.caps & LLA_CAP_LUT_TLMM) ? 1u : 0u,

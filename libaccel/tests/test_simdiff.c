@@ -214,7 +214,7 @@ int main(void)
 		const struct lla_cmd_desc *d;
 		unsigned int op = pick_op();
 		struct two t;
-		struct lla_mem mem = { &t, two_read, two_write };
+		struct lla_mem mem = { &t, two_read, two_write, NULL, NULL };
 		struct lla_exec_opts o;
 		uint32_t size;
 		int err;

@@ -1144,6 +1144,242 @@ static void test_tlmm_direct(void)
 }
 
 /*
+ * Weights read in place (lla_mem.map_read, qemu-device/README.md): a T2
+ * weight matrix over device pages whose guest pages are contiguous (one
+ * host span) or scattered (a span per page, rows that straddle pages are
+ * gathered), M = 1 and 3, against the golden; the DMA-read counter is the
+ * same as for a copy.  Then one weight page unmapped, or mapped without
+ * READ: the same fault (status, address) in both layouts, nothing
+ * written.
+ */
+#define IOVA_W          0x500000ull
+#define ZC_PAGES        8u
+
+/* Guest page of weight page i: contiguous, or scattered (distinct). */
+static uint64_t zc_pa(uint64_t base, bool scattered, unsigned int i)
+{
+    return base + (scattered ? (i * 5 + 3) % 16 : i) * LLA_PAGE_SIZE;
+}
+
+static void zc_write(Env *e, uint64_t base, bool scattered, uint64_t off,
+                     const uint8_t *src, size_t len)
+{
+    while (len) {
+        size_t n = LLA_PAGE_SIZE - (off & (LLA_PAGE_SIZE - 1));
+
+        n = MIN(n, len);
+        qtest_memwrite(e->t.qts, zc_pa(base, scattered,
+                       off / LLA_PAGE_SIZE) + (off & (LLA_PAGE_SIZE - 1)),
+                       src, n);
+        off += n;
+        src += n;
+        len -= n;
+    }
+}
+
+enum { ZC_OK, ZC_HOLE, ZC_NOREAD };
+
+static void run_tlmm_zc(bool scattered, unsigned int M, int fault)
+{
+    enum { N = 40, K = 2500, RB = (K + 3) / 4, WOFF = 0x123, MMAX = 3 };
+    static int8_t x[MMAX][K], w[K];
+    static uint8_t wp[N * RB];
+    static float gold[MMAX][N], y[MMAX][N];
+    const float xscale[MMAX] = { 9.5f, 0.625f, 31.0f };
+    const float gamma = 0.046875f;
+    struct lla_cmd_tlmm c;
+    struct lla_completion cr;
+    uint64_t base, iova, rd0;
+    unsigned int m, n, k, i;
+    uint32_t s, gbits;
+    Env e;
+
+    g_assert(M <= MMAX);
+    for (m = 0; m < M; m++) {
+        for (k = 0; k < K; k++) {
+            x[m][k] = (int8_t)((int)((m * 41 + k * 13) % 255) - 127);
+        }
+    }
+    memset(gold, 0, sizeof(gold));
+    for (n = 0; n < N; n++) {
+        for (k = 0; k < K; k++) {
+            w[k] = (int8_t)((int)((n * 7 + k * 5 + k / 3) % 3) - 1);
+        }
+        pack_t2(w, K, wp + n * RB);
+        for (m = 0; m < M; m++) {
+            int32_t acc = 0;
+
+            for (k = 0; k < K; k++) {
+                acc += x[m][k] * w[k];
+            }
+            gold[m][n] = (float)acc / xscale[m] * gamma;
+        }
+    }
+
+    env_start(&e, "");
+    base = zalloc(&e.t, 16 * LLA_PAGE_SIZE);
+    for (i = 0; i < ZC_PAGES; i++) {
+        uint64_t perms = LLA_PTE_READ;
+
+        if (i == 3 && fault == ZC_HOLE) {
+            continue;
+        }
+        if (i == 3 && fault == ZC_NOREAD) {
+            perms = LLA_PTE_WRITE;
+        }
+        pt_map(&e.t, IOVA_W + i * LLA_PAGE_SIZE, zc_pa(base, scattered, i),
+               perms);
+    }
+    zc_write(&e, base, scattered, WOFF, wp, sizeof(wp));
+    qtest_memwrite(e.t.qts, e.src_pa, x, (size_t)M * K);
+    qtest_memwrite(e.t.qts, e.src_pa + 0x1f00, xscale, sizeof(xscale));
+    memcpy(&gbits, &gamma, 4);
+    memset(&c, 0, sizeof(c));
+    c.hdr.opcode = LLA_OP_TLMM;
+    c.hdr.size = sizeof(c);
+    c.x_iova = IOVA_SRC;
+    c.x_scale_iova = IOVA_SRC + 0x1f00;
+    c.w_iova = IOVA_W + WOFF;
+    c.y_iova = IOVA_DST;
+    c.m = M;
+    c.n = N;
+    c.k = K;
+    c.x_stride = K;
+    c.w_stride = RB;
+    c.y_stride = 4 * N;
+    c.w_scale = gbits;
+    c.wfmt = LLA_WFMT_T2;
+    c.epi.out_dtype = LLA_DTYPE_F32;
+    iova = put_cmdbuf(&e, 0, &c, sizeof(c));
+    rd0 = qreg64(&e.t, 0, LLA_Q_CNT_DMA_RD_BYTES);
+    s = submit(&e.t, &e.r, iova, sizeof(c), 1);
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &cr);
+    memset(y, 0, sizeof(y));
+    qtest_memread(e.t.qts, e.dst_pa, y, (size_t)M * N * 4);
+    if (fault == ZC_OK) {
+        g_assert_cmpuint(cr.status, ==, LLA_OK);
+        g_assert(memcmp(y, gold, (size_t)M * N * 4) == 0);
+        /* Command, activations, scales, weights: as for a copy. */
+        g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_DMA_RD_BYTES) - rd0, ==,
+                         sizeof(c) + (uint64_t)M * K + 4 * M +
+                         (uint64_t)N * RB);
+    } else {
+        static const float zero[MMAX][N];
+
+        g_assert_cmpuint(cr.status, ==, fault == ZC_HOLE ?
+                         LLA_ERR_MMU_FAULT : LLA_ERR_MMU_PERM);
+        g_assert_cmphex(cr.fault_iova, ==, IOVA_W + 3 * LLA_PAGE_SIZE);
+        g_assert_cmpuint(cr.cmd_index, ==, 0);
+        g_assert(!(cr.flags & LLA_COMPL_F_FAULT_WRITE));
+        g_assert_cmphex(rd(&e.t, LLA_REG_FAULT_IOVA_LO), ==,
+                        (uint32_t)(IOVA_W + 3 * LLA_PAGE_SIZE));
+        g_assert(memcmp(y, zero, (size_t)M * N * 4) == 0);
+    }
+    lla_stop(&e.t);
+}
+
+static void test_tlmm_inplace_contiguous(void)
+{
+    run_tlmm_zc(false, 1, ZC_OK);
+    run_tlmm_zc(false, 3, ZC_OK);
+}
+
+static void test_tlmm_inplace_scattered(void)
+{
+    run_tlmm_zc(true, 1, ZC_OK);
+    run_tlmm_zc(true, 3, ZC_OK);
+}
+
+static void test_tlmm_inplace_faults(void)
+{
+    run_tlmm_zc(false, 1, ZC_HOLE);
+    run_tlmm_zc(true, 1, ZC_HOLE);
+    run_tlmm_zc(false, 1, ZC_NOREAD);
+    run_tlmm_zc(true, 1, ZC_NOREAD);
+}
+
+/*
+ * An in-place read is one access in flight from its map to its unmap:
+ * MMU_INVALIDATE waits for it.  With inject-dma-delay-us=4000 mapping
+ * the 64 pages of a 256 KiB weight block takes 256 ms; the test
+ * invalidates in the middle of it, then overwrites the weights' guest
+ * pages with other codes.  Had the invalidate returned while the engine
+ * still held the pages, the result would use the new codes; it must be
+ * the golden of the old ones.
+ */
+static void test_tlmm_inplace_invalidate(void)
+{
+    enum { N = 256, K = 4096, RB = K / 4 };
+    static int8_t x[K], w[K];
+    static uint8_t wp[N * RB], junk[N * RB];
+    static float gold[N], y[N];
+    const float xscale = 5.0f, gamma = 0.5f;
+    struct lla_cmd_tlmm c;
+    struct lla_completion cr;
+    uint64_t wpa, iova;
+    unsigned int n, k, i;
+    uint32_t s, gbits;
+    Env e;
+
+    for (k = 0; k < K; k++) {
+        x[k] = (int8_t)((int)((k * 29) % 255) - 127);
+    }
+    for (n = 0; n < N; n++) {
+        int32_t acc = 0;
+
+        for (k = 0; k < K; k++) {
+            w[k] = (int8_t)((int)((n * 3 + k * 7) % 3) - 1);
+            acc += x[k] * w[k];
+        }
+        pack_t2(w, K, wp + n * RB);
+        gold[n] = (float)acc / xscale * gamma;
+    }
+    memset(junk, 0xaa, sizeof(junk));   /* every weight +1 */
+
+    env_start(&e, ",inject-dma-delay-us=4000");
+    wpa = map_new(&e.t, IOVA_W, N * RB / LLA_PAGE_SIZE, LLA_PTE_READ);
+    qtest_memwrite(e.t.qts, wpa, wp, sizeof(wp));
+    qtest_memwrite(e.t.qts, e.src_pa, x, sizeof(x));
+    qtest_memwrite(e.t.qts, e.dst_pa, &xscale, 4);
+    memcpy(&gbits, &gamma, 4);
+    memset(&c, 0, sizeof(c));
+    c.hdr.opcode = LLA_OP_TLMM;
+    c.hdr.size = sizeof(c);
+    c.x_iova = IOVA_SRC;
+    c.x_scale_iova = IOVA_DST;
+    c.w_iova = IOVA_W;
+    c.y_iova = IOVA_DST + 0x100;
+    c.m = 1;
+    c.n = N;
+    c.k = K;
+    c.x_stride = K;
+    c.w_stride = RB;
+    c.y_stride = 4 * N;
+    c.w_scale = gbits;
+    c.wfmt = LLA_WFMT_T2;
+    c.epi.out_dtype = LLA_DTYPE_F32;
+    iova = put_cmdbuf(&e, 0, &c, sizeof(c));
+    s = submit(&e.t, &e.r, iova, sizeof(c), 1);
+    /* Command, x, scale: 3 transfers (12 ms), then 64 weight pages. */
+    for (i = 0; i < 5000; i++) {
+        if (rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_STATUS) & LLA_Q_STATUS_BUSY) {
+            break;
+        }
+        g_usleep(100);
+    }
+    g_usleep(100 * 1000);
+    wr(&e.t, LLA_REG_MMU_INVALIDATE, ASID);
+    qtest_memwrite(e.t.qts, wpa, junk, sizeof(junk));
+    g_assert(wait_idle(&e.t, &e.r));
+    compl_read(&e.t, &e.r, s, &cr);
+    g_assert_cmpuint(cr.status, ==, LLA_OK);
+    qtest_memread(e.t.qts, e.dst_pa + 0x100, y, sizeof(y));
+    g_assert(memcmp(y, gold, sizeof(y)) == 0);
+    lla_stop(&e.t);
+}
+
+/*
  * MMU_INVALIDATE completes only when no access that used the old entries
  * is still in flight (hw-spec 5).  With inject-dma-delay-us every write
  * sits 20 ms between its translation and its transfer.  A job fills the
@@ -2448,6 +2684,13 @@ int main(int argc, char **argv)
     qtest_add_func("/llmaccel/msix-delivery", test_msix_delivery);
     qtest_add_func("/llmaccel/tlmm-lut", test_tlmm_lut);
     qtest_add_func("/llmaccel/tlmm-direct", test_tlmm_direct);
+    qtest_add_func("/llmaccel/tlmm-inplace-contiguous",
+                   test_tlmm_inplace_contiguous);
+    qtest_add_func("/llmaccel/tlmm-inplace-scattered",
+                   test_tlmm_inplace_scattered);
+    qtest_add_func("/llmaccel/tlmm-inplace-faults", test_tlmm_inplace_faults);
+    qtest_add_func("/llmaccel/tlmm-inplace-invalidate",
+                   test_tlmm_inplace_invalidate);
     qtest_add_func("/llmaccel/pace", test_pace);
     qtest_add_func("/llmaccel/heartbeat", test_heartbeat);
     qtest_add_func("/llmaccel/heartbeat-compute", test_heartbeat_compute);

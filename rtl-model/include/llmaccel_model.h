@@ -25,16 +25,51 @@ extern "C" {
  * read/write return LLA_OK, or LLA_ERR_MMU_FAULT / LLA_ERR_MMU_PERM /
  * LLA_ERR_DMA with *fault_iova set to the first failing address.
  * A failed access may have transferred part of the data.
+ *
+ * map_read (optional, NULL: every read copies through read()) is a read
+ * without the copy, used for the TLMM/QMM weights: on LLA_OK the @len
+ * bytes at @iova are described by *nspans (>= 1 when len > 0) spans of
+ * host memory, in order, that the engine reads in place until it calls
+ * unmap(opaque, *cookie) (unmap may be NULL if there is nothing to
+ * release).  Spans are split only at LLA_PAGE_SIZE boundaries of the
+ * IOVA, so @max_spans = lla_mem_max_spans(iova, len) always suffices;
+ * a memory that is contiguous in the host returns one span.  The
+ * checks, error codes, *fault_iova and every observable effect of the
+ * access (counters, fault injection, order) are exactly read()'s for
+ * the same range; on error there is nothing to unmap.  While a mapping
+ * is held the memory must stay valid (the QEMU device counts it as one
+ * access in flight, so an MMU invalidate waits for its unmap).  Bytes
+ * that others write concurrently are as racy as they are for read().
  */
+struct lla_span {
+	const uint8_t *p;
+	uint64_t len;
+};
+
 struct lla_mem {
 	void *opaque;
 	int (*read)(void *opaque, uint64_t iova, void *dst, uint64_t len,
 		    uint64_t *fault_iova);
 	int (*write)(void *opaque, uint64_t iova, const void *src,
 		     uint64_t len, uint64_t *fault_iova);
+	int (*map_read)(void *opaque, uint64_t iova, uint64_t len,
+			struct lla_span *spans, uint32_t max_spans,
+			uint32_t *nspans, void **cookie, uint64_t *fault_iova);
+	void (*unmap)(void *opaque, void *cookie);
 };
 
-/* A bounded flat memory image at [base, base + size): for tests/CLI. */
+/* Pages of LLA_PAGE_SIZE that [iova, iova + len) touches (0 if len 0). */
+static inline uint64_t lla_mem_max_spans(uint64_t iova, uint64_t len)
+{
+	uint64_t off = iova & (LLA_PAGE_SIZE - 1);
+
+	return len ? (off + len - 1) / LLA_PAGE_SIZE + 1 : 0;
+}
+
+/*
+ * A bounded flat memory image at [base, base + size): for tests/CLI.
+ * lla_flat_mem_init() sets read, write and map_read (one span, in place).
+ */
 struct lla_flat_mem {
 	uint8_t *data;
 	uint64_t base;

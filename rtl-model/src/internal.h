@@ -88,6 +88,43 @@ int lla_rd_rows(struct lla_exec *x, uint64_t iova, uint64_t stride,
 int lla_wr_rows(struct lla_exec *x, uint64_t iova, uint64_t stride,
 		uint32_t rows, uint64_t row_bytes, const void *src);
 /*
+ * Packed rows read in place when the memory offers it (lla_mem.map_read),
+ * else copied into @buf as lla_rd_rows() does: the TLMM/QMM weight
+ * blocks, so a decode step reads each weight byte once.  The access
+ * (checks, fault, counters) is the same single read either way.  The
+ * rows come out as runs of consecutive rows, contiguous in host memory:
+ *
+ *	err = lla_rows_map(x, &rm, iova, stride, rows, rb, buf, map, align);
+ *	while (!err && lla_rows_next(&rm, &p, &first, &count))
+ *		use rows [first, first + count), rb bytes apart from p;
+ *	lla_rows_unmap(&rm);	(also after an error: harmless)
+ *
+ * @buf holds rows * rb bytes: the copy (map 0, no map_read, strided
+ * rows), rows that straddle two spans, and runs whose address is not a
+ * multiple of @align.  lla_rows_alloc sizes the span array for blocks of
+ * up to @max_bytes (larger ones are copied).  Every run stays valid (and
+ * the mapping held) until lla_rows_unmap.
+ */
+struct lla_rows {
+	const struct lla_mem *mem;
+	struct lla_span *spans;
+	uint32_t max_spans, nspans, si;
+	uint64_t soff;		/* block offset of spans[si] */
+	void *cookie;
+	int mapped;
+	uint8_t *buf;
+	uint32_t rows, row, align;
+	uint64_t rb;
+};
+int lla_rows_alloc(struct lla_rows *rm, uint64_t max_bytes);
+void lla_rows_free(struct lla_rows *rm);
+int lla_rows_map(struct lla_exec *x, struct lla_rows *rm, uint64_t iova,
+		 uint64_t stride, uint32_t rows, uint64_t row_bytes,
+		 uint8_t *buf, int map, uint32_t align);
+int lla_rows_next(struct lla_rows *rm, const uint8_t **p, uint32_t *first,
+		  uint32_t *count);
+void lla_rows_unmap(struct lla_rows *rm);
+/*
  * The sequence position of a ROPE/ATTN command: the u32 at @pos_iova when
  * non-zero, else the immediate; remembered in x->pos for the cycle model.
  */

@@ -7,7 +7,11 @@
  * the weights a block of rows at a time, so that a command touches at
  * most a few tens of MiB of host memory whatever its shape.  Weights
  * are re-read once per activation block; for decode and prefill shapes
- * there is a single block.  The arithmetic of every output element is
+ * there is a single block.  A weight block used by at most MM_MAP_ROWS
+ * activation rows (decode) is read in place when the memory offers it
+ * (lla_mem.map_read, lla_rows_map), so each weight byte crosses the
+ * memory bus once; the access, its faults and counters are the same as
+ * a copy's.  The arithmetic of every output element is
  * fixed by the contract (see llmaccel_hw.h and the comments below) and
  * does not depend on the blocking.
  *
@@ -30,6 +34,14 @@
 #define MM_LUT_BYTES	(64u << 20)	/* LUT tables of one row block */
 #define MM_W_BYTES	(256u << 10)	/* weights of one weight block */
 #define MM_CHUNK	64u		/* weight rows per fast-kernel call */
+/*
+ * Weights are read in place (lla_rows_map) when at most this many
+ * activation rows use the block: decode reads each weight byte once.
+ * Larger blocks amortise the copy over many rows, and an emulated MMU
+ * holds the mapping (an access in flight that an invalidate waits for)
+ * only for short computations.
+ */
+#define MM_MAP_ROWS	8u
 
 static uint32_t min_u32(uint32_t a, uint64_t b)
 {
@@ -212,6 +224,7 @@ struct tlmm_bufs {
 	float *xs;		/* [mb] */
 	float *acc;		/* [mb][n] */
 	uint8_t *w;		/* [wb][row bytes] */
+	struct lla_rows rm;	/* the weight block, in place or in w */
 	void *ybuf;		/* one output row */
 	struct lla_lut *luts;	/* [mb], LUT engine only */
 	int8_t *xp;		/* [mb][xpb] permuted rows, fast engine */
@@ -232,6 +245,7 @@ static void tlmm_bufs_free(struct tlmm_bufs *b, uint32_t mb)
 	free(b->xs);
 	free(b->acc);
 	free(b->w);
+	lla_rows_free(&b->rm);
 	free(b->ybuf);
 	free(b->xp);
 	free(b->xsum);
@@ -240,19 +254,19 @@ static void tlmm_bufs_free(struct tlmm_bufs *b, uint32_t mb)
 }
 
 /*
- * Fast engine on one weight block: the kernel's dots of @mn activation
- * rows with @nn weight rows, MM_CHUNK weight rows per call, each turned
- * into the same fp32 value as the reference.
+ * Fast engine on @nn weight rows at @w (output columns from @n0): the
+ * kernel's dots of @mn activation rows with them, MM_CHUNK weight rows
+ * per call, each turned into the same fp32 value as the reference.
  */
 static void tlmm_block_fast(const struct lla_cmd_tlmm *c, struct tlmm_bufs *b,
-			    uint32_t mn, uint32_t n0, uint32_t nn, uint32_t rb,
-			    float gamma)
+			    uint32_t mn, uint32_t n0, const uint8_t *w,
+			    uint32_t nn, uint32_t rb, float gamma)
 {
 	for (uint32_t i0 = 0; i0 < nn; i0 += MM_CHUNK) {
 		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)nn - i0);
 
 		lla_kern_tern(b->isa, c->wfmt, b->xp, b->xpb, b->xsum, mn,
-			      b->w + (size_t)i0 * rb, rb, ni, b->dots,
+			      w + (size_t)i0 * rb, rb, ni, b->dots,
 			      MM_CHUNK, b->dec);
 		for (uint32_t r = 0; r < mn; r++) {
 			float *acc = b->acc + (size_t)r * c->n + n0 + i0;
@@ -270,7 +284,45 @@ static int kern_isa(enum lla_mm_engine eng)
 	return eng == LLA_ENG_FAST ? lla_kern_isa() : LLA_ISA_NONE;
 }
 
-/* Integer products of one activation block with all N weight rows. */
+/* Products of @mn activation rows with @nn weight rows at @w. */
+static void tlmm_rows(struct lla_exec *x, const struct lla_cmd_tlmm *c,
+		      struct tlmm_bufs *b, uint32_t mn, uint32_t n0,
+		      const uint8_t *w, uint32_t nn, uint32_t rb, float gamma)
+{
+	if (b->xp) {
+		tlmm_block_fast(c, b, mn, n0, w, nn, rb, gamma);
+		lla_progress(x, (uint64_t)mn * nn * c->k);
+		return;
+	}
+	/*
+	 * Activation row outer: its LUT tables (1 KiB per weight byte)
+	 * stay in cache while the weight rows are swept.
+	 */
+	for (uint32_t r = 0; r < mn; r++) {
+		float *acc = b->acc + (size_t)r * c->n + n0;
+
+		for (uint32_t i = 0; i < nn; i++) {
+			const uint8_t *wrow = w + (size_t)i * rb;
+			int32_t dot;
+
+			if (b->luts)
+				dot = lla_lut_dot(&b->luts[r], wrow);
+			else
+				dot = lla_tlmm_dot_direct(c->wfmt,
+					b->xq + (size_t)r * c->k, wrow, c->k);
+			/* v = ((float)acc / x_scale[m]) * gamma */
+			acc[i] = ((float)dot / b->xs[r]) * gamma;
+		}
+		lla_progress(x, (uint64_t)nn * c->k);
+	}
+}
+
+/*
+ * Integer products of one activation block with all N weight rows.  A
+ * weight block is one read (lla_rows_map: in place or copied); its rows
+ * come as runs, and every output element is computed from its own row
+ * whatever the run, so the results do not depend on the runs.
+ */
 static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 		      struct tlmm_bufs *b, uint32_t mn, uint32_t wb,
 		      uint32_t rb)
@@ -279,39 +331,19 @@ static int tlmm_block(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 
 	for (uint32_t n0 = 0; n0 < c->n; n0 += wb) {
 		uint32_t nn = min_u32(wb, (uint64_t)c->n - n0);
+		const uint8_t *w;
+		uint32_t i0, ni;
 		int err;
 
-		err = lla_rd_rows(x, c->w_iova + (uint64_t)n0 * c->w_stride,
-				  c->w_stride, nn, rb, b->w);
+		err = lla_rows_map(x, &b->rm,
+				   c->w_iova + (uint64_t)n0 * c->w_stride,
+				   c->w_stride, nn, rb, b->w,
+				   mn <= MM_MAP_ROWS, 1);
 		if (err)
 			return err;
-		if (b->xp) {
-			tlmm_block_fast(c, b, mn, n0, nn, rb, gamma);
-			lla_progress(x, (uint64_t)mn * nn * c->k);
-			continue;
-		}
-		/*
-		 * Activation row outer: its LUT tables (1 KiB per weight
-		 * byte) stay in cache while the weight block is swept.
-		 */
-		for (uint32_t r = 0; r < mn; r++) {
-			float *acc = b->acc + (size_t)r * c->n + n0;
-
-			for (uint32_t i = 0; i < nn; i++) {
-				const uint8_t *wrow = b->w + (size_t)i * rb;
-				int32_t dot;
-
-				if (b->luts)
-					dot = lla_lut_dot(&b->luts[r], wrow);
-				else
-					dot = lla_tlmm_dot_direct(c->wfmt,
-						b->xq + (size_t)r * c->k,
-						wrow, c->k);
-				/* v = ((float)acc / x_scale[m]) * gamma */
-				acc[i] = ((float)dot / b->xs[r]) * gamma;
-			}
-			lla_progress(x, (uint64_t)nn * c->k);
-		}
+		while (lla_rows_next(&b->rm, &w, &i0, &ni))
+			tlmm_rows(x, c, b, mn, n0 + i0, w, ni, rb, gamma);
+		lla_rows_unmap(&b->rm);
 	}
 	return LLA_OK;
 }
@@ -339,6 +371,8 @@ int lla_tlmm_run(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 	b.xs = lla_alloc(mb, sizeof(float));
 	b.acc = lla_alloc((uint64_t)mb * c->n, sizeof(float));
 	b.w = lla_alloc((uint64_t)wb * rb, 1);
+	if (lla_rows_alloc(&b.rm, (uint64_t)wb * rb))
+		goto out;
 	b.ybuf = lla_alloc(c->n, sizeof(float));
 	if (lut)
 		b.luts = calloc(mb, sizeof(*b.luts));
@@ -426,6 +460,7 @@ struct qmm_bufs {
 	float *ws;		/* [n] (I8) */
 	float *acc;		/* [mb][n] */
 	uint8_t *w;		/* [wb][row bytes] */
+	struct lla_rows rm;	/* the weight block, in place or in w */
 	float *wf;		/* [wb][k] decoded fp16 weights */
 	void *ybuf;
 	int32_t *dots;		/* [mb][MM_CHUNK], fast I8 engine */
@@ -439,20 +474,22 @@ static void qmm_bufs_free(struct qmm_bufs *b)
 	free(b->ws);
 	free(b->acc);
 	free(b->w);
+	lla_rows_free(&b->rm);
 	free(b->wf);
 	free(b->ybuf);
 	free(b->dots);
 }
 
-/* Fast I8 engine on one weight block; same fp32 values as qmm_block. */
+/* Fast I8 engine on @nn weight rows at @w; same fp32 values as qmm_rows. */
 static void qmm_block_fast(const struct lla_cmd_qmm *c, struct qmm_bufs *b,
-			   uint32_t mn, uint32_t n0, uint32_t nn)
+			   uint32_t mn, uint32_t n0, const uint8_t *w,
+			   uint32_t nn)
 {
 	for (uint32_t i0 = 0; i0 < nn; i0 += MM_CHUNK) {
 		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)nn - i0);
 
 		lla_kern_i8(b->isa, b->xb, mn,
-			    (const int8_t *)b->w + (size_t)i0 * c->k, ni,
+			    (const int8_t *)w + (size_t)i0 * c->k, ni,
 			    c->k, b->dots, MM_CHUNK);
 		for (uint32_t r = 0; r < mn; r++) {
 			float *acc = b->acc + (size_t)r * c->n + n0 + i0;
@@ -465,62 +502,81 @@ static void qmm_block_fast(const struct lla_cmd_qmm *c, struct qmm_bufs *b,
 	}
 }
 
+/* Products of @mn activation rows with @nn weight rows at @w. */
+static void qmm_rows(struct lla_exec *x, const struct lla_cmd_qmm *c,
+		     struct qmm_bufs *b, uint32_t mn, uint32_t n0,
+		     const uint8_t *w, uint32_t nn)
+{
+	int f16 = c->wfmt == LLA_WFMT_F16;
+
+	if (b->dots) {
+		qmm_block_fast(c, b, mn, n0, w, nn);
+		lla_progress(x, (uint64_t)mn * nn * c->k);
+		return;
+	}
+	if (f16 && b->isa != LLA_ISA_NONE) {
+		/* 2-byte aligned: lla_rows_map's align (or malloc's). */
+		lla_kern_f16(b->isa, b->xb, mn, (const uint16_t *)(const void *)w,
+			     nn, c->k, b->acc + n0, c->n);
+		lla_progress(x, (uint64_t)mn * nn * c->k);
+		return;
+	}
+	if (f16) {
+		for (size_t i = 0; i < (size_t)nn * c->k; i++) {
+			uint16_t h;
+
+			memcpy(&h, w + 2 * i, 2);
+			b->wf[i] = lla_h2f(h);
+		}
+	}
+	for (uint32_t i = 0; i < nn; i++) {
+		for (uint32_t r = 0; r < mn; r++) {
+			size_t xo = (size_t)r * c->k;
+			size_t wo = (size_t)i * c->k;
+			float v;
+
+			if (f16) {
+				v = dot_f16((const float *)b->xb + xo,
+					    b->wf + wo, c->k);
+			} else {
+				int32_t dot = dot_i8((const int8_t *)b->xb + xo,
+						     (const int8_t *)w + wo,
+						     c->k);
+				/* ((float)acc / x_scale) * w_scale */
+				v = ((float)dot / b->xs[r]) * b->ws[n0 + i];
+			}
+			b->acc[(size_t)r * c->n + n0 + i] = v;
+		}
+		lla_progress(x, (uint64_t)mn * c->k);
+	}
+}
+
+/* One activation block with all N weight rows, as tlmm_block. */
 static int qmm_block(struct lla_exec *x, const struct lla_cmd_qmm *c,
 		     struct qmm_bufs *b, uint32_t mn, uint32_t wb,
 		     uint64_t rb)
 {
-	int f16 = c->wfmt == LLA_WFMT_F16;
-
 	for (uint32_t n0 = 0; n0 < c->n; n0 += wb) {
 		uint32_t nn = min_u32(wb, (uint64_t)c->n - n0);
+		const uint8_t *w;
+		uint32_t i0, ni;
 		int err;
 
-		err = lla_rd_rows(x, c->w_iova + (uint64_t)n0 * c->w_stride,
-				  c->w_stride, nn, rb, b->w);
+		/*
+		 * F16 weights are copied: its kernel streams four weight rows
+		 * at once, which reads DRAM slower in place than a block copy
+		 * does (tlmm-bench, QMM F16 M = 1: about 35 % slower).
+		 */
+		err = lla_rows_map(x, &b->rm,
+				   c->w_iova + (uint64_t)n0 * c->w_stride,
+				   c->w_stride, nn, rb, b->w,
+				   mn <= MM_MAP_ROWS && c->wfmt != LLA_WFMT_F16,
+				   c->wfmt == LLA_WFMT_F16 ? 2 : 1);
 		if (err)
 			return err;
-		if (b->dots) {
-			qmm_block_fast(c, b, mn, n0, nn);
-			lla_progress(x, (uint64_t)mn * nn * c->k);
-			continue;
-		}
-		if (f16 && b->isa != LLA_ISA_NONE) {
-			/* The rows of b->w are 2k bytes from malloc: aligned. */
-			lla_kern_f16(b->isa, b->xb, mn, (const uint16_t *)b->w,
-				     nn, c->k, b->acc + n0, c->n);
-			lla_progress(x, (uint64_t)mn * nn * c->k);
-			continue;
-		}
-		if (f16) {
-			for (size_t i = 0; i < (size_t)nn * c->k; i++) {
-				uint16_t h;
-
-				memcpy(&h, b->w + 2 * i, 2);
-				b->wf[i] = lla_h2f(h);
-			}
-		}
-		for (uint32_t i = 0; i < nn; i++) {
-			for (uint32_t r = 0; r < mn; r++) {
-				size_t xo = (size_t)r * c->k;
-				size_t wo = (size_t)i * c->k;
-				float v;
-
-				if (f16) {
-					v = dot_f16((const float *)b->xb + xo,
-						    b->wf + wo, c->k);
-				} else {
-					int32_t dot = dot_i8(
-						(const int8_t *)b->xb + xo,
-						(const int8_t *)b->w + wo,
-						c->k);
-					/* ((float)acc / x_scale) * w_scale */
-					v = ((float)dot / b->xs[r]) *
-					    b->ws[n0 + i];
-				}
-				b->acc[(size_t)r * c->n + n0 + i] = v;
-			}
-			lla_progress(x, (uint64_t)mn * c->k);
-		}
+		while (lla_rows_next(&b->rm, &w, &i0, &ni))
+			qmm_rows(x, c, b, mn, n0 + i0, w, ni);
+		lla_rows_unmap(&b->rm);
 	}
 	return LLA_OK;
 }
@@ -547,6 +603,8 @@ int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 	b.xb = lla_alloc((uint64_t)mb * c->k, esz);
 	b.acc = lla_alloc((uint64_t)mb * c->n, sizeof(float));
 	b.w = lla_alloc((uint64_t)wb * rb, 1);
+	if (lla_rows_alloc(&b.rm, (uint64_t)wb * rb))
+		goto out;
 	b.ybuf = lla_alloc(c->n, sizeof(float));
 	if (f16) {
 		if (!f16_fast)
