@@ -39,16 +39,43 @@ void llmaccel_ctx_get(struct llmaccel_ctx *ctx)
  */
 static struct workqueue_struct *llmaccel_free_wq;
 
-/* Jobs alive, all devices: module exit waits for them. */
-static atomic_t llmaccel_jobs_alive = ATOMIC_INIT(0);
-static DECLARE_WAIT_QUEUE_HEAD(llmaccel_jobs_wq);
-
-void llmaccel_job_alive(bool alive)
+/*
+ * A job pins what its fences point to: the module (their ops and
+ * timeline names are ours) and the drm_device (the queue names and the
+ * schedulers the scheduler fences read).  A sync_file or a syncobj
+ * anywhere can keep a fence, so a job can outlive its file, its device's
+ * binding and any attempt to unload: rmmod then fails with EBUSY rather
+ * than waiting, and the device's memory stays until the last fence goes.
+ * Called in SUBMIT, where the open file already holds both.
+ */
+void llmaccel_job_alive(struct llmaccel_job *job)
 {
-	if (alive)
-		atomic_inc(&llmaccel_jobs_alive);
-	else if (atomic_dec_and_test(&llmaccel_jobs_alive))
-		wake_up_all(&llmaccel_jobs_wq);
+	__module_get(THIS_MODULE);
+	drm_dev_get(&job->ldev->drm);
+}
+
+static void llmaccel_job_free_work(struct work_struct *work)
+{
+	struct llmaccel_job *job = container_of(work, struct llmaccel_job,
+						release_work);
+
+	drm_dev_put(&job->ldev->drm);
+	/* The embedded fence may still be looked at under RCU. */
+	kfree_rcu(job, rcu);
+	/* Safe here: module exit drains this workqueue before it returns. */
+	module_put(THIS_MODULE);
+}
+
+/*
+ * The job's last reference, from free_job() or the hardware fence's
+ * release, so from any context: the drm_device reference may be the last
+ * one, whose release tears down the schedulers, so drop it from a
+ * workqueue.
+ */
+void llmaccel_job_dead(struct llmaccel_job *job)
+{
+	INIT_WORK(&job->release_work, llmaccel_job_free_work);
+	queue_work(llmaccel_free_wq, &job->release_work);
 }
 
 /*
@@ -528,12 +555,11 @@ static int __init llmaccel_init(void)
 static void __exit llmaccel_exit(void)
 {
 	pci_unregister_driver(&llmaccel_pci_driver);
-	/* Jobs of removed devices finish quickly: they fail in run_job(). */
-	while (!wait_event_timeout(llmaccel_jobs_wq,
-				   !atomic_read(&llmaccel_jobs_alive), 10 * HZ))
-		pr_warn("llmaccel: waiting for %d jobs before unloading\n",
-			atomic_read(&llmaccel_jobs_alive));
-	/* Drains the context releases, and with them the devices. */
+	/*
+	 * No job is alive (each holds a module reference), but the last
+	 * context and job releases may still be running: wait for them, and
+	 * with them for the devices' release.
+	 */
 	destroy_workqueue(llmaccel_free_wq);
 }
 

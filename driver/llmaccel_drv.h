@@ -217,7 +217,8 @@ static inline struct llmaccel_bo *to_llmaccel_bo(struct drm_gem_object *obj)
 struct llmaccel_job {
 	struct drm_sched_job base;
 	struct kref ref;		/* free_job + the hardware fence */
-	struct llmaccel_ctx *ctx;
+	struct llmaccel_device *ldev;	/* referenced until the job's release */
+	struct llmaccel_ctx *ctx;	/* referenced until free_job */
 	struct llmaccel_queue *q;
 	struct dma_fence hw_fence;
 	bool hw_fence_init;
@@ -234,6 +235,7 @@ struct llmaccel_job {
 	bool cancel;			/* reset: run as a no-op, report */
 	u32 max_runtime_ms;		/* 0: no limit */
 	ktime_t start;
+	struct work_struct release_work;
 	struct rcu_head rcu;
 };
 
@@ -333,7 +335,8 @@ void llmaccel_ctx_put(struct llmaccel_ctx *ctx);
 void llmaccel_ctx_get(struct llmaccel_ctx *ctx);
 void llmaccel_ctx_as_get(struct llmaccel_ctx *ctx);
 void llmaccel_ctx_as_put(struct llmaccel_ctx *ctx);
-void llmaccel_job_alive(bool alive);
+void llmaccel_job_alive(struct llmaccel_job *job);
+void llmaccel_job_dead(struct llmaccel_job *job);
 
 /* llmaccel_debugfs.c, llmaccel_sysfs.c */
 void llmaccel_debugfs_init(struct llmaccel_device *ldev);

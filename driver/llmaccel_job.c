@@ -12,7 +12,10 @@
  * ring order).  It allocates nothing: everything was allocated by SUBMIT.
  * The queue interrupt completes jobs in order and signals their fences;
  * an error status also sets the fence error.  The job structure lives
- * until both free_job() and the hardware fence's release have run.
+ * until both free_job() and the hardware fence's release have run; it
+ * holds the module and the drm_device until then (llmaccel_job_alive()),
+ * because its fences, and the scheduler fences whose parent it is, name
+ * them.
  *
  * Job records: every file keeps the outcome of its last
  * LLMACCEL_JOB_RECORDS jobs for JOB_STATUS and WAIT, keyed by the job id
@@ -62,11 +65,7 @@ static const char *llmaccel_fence_timeline_name(struct dma_fence *fence)
 
 static void llmaccel_job_release(struct kref *ref)
 {
-	struct llmaccel_job *job = container_of(ref, struct llmaccel_job, ref);
-
-	/* The embedded fence may still be looked at under RCU. */
-	kfree_rcu(job, rcu);
-	llmaccel_job_alive(false);
+	llmaccel_job_dead(container_of(ref, struct llmaccel_job, ref));
 }
 
 static void llmaccel_fence_release(struct dma_fence *fence)
@@ -533,8 +532,9 @@ int llmaccel_submit_ioctl(struct drm_device *drm, void *data,
 	if (!job)
 		return -ENOMEM;
 	kref_init(&job->ref);
-	llmaccel_job_alive(true);
+	job->ldev = ldev;
 	job->ctx = ctx;
+	llmaccel_job_alive(job);
 	job->q = &ldev->queues[args->queue];
 
 	ret = llmaccel_job_get_bos(job, file, args);

@@ -163,6 +163,34 @@ static inline int64_t lla_sysfs_resets(int fd)
 	return r < 0 ? r : strtoll(buf, NULL, 10);
 }
 
+/*
+ * Users of the llmaccel module (/sys/module/llmaccel/refcnt): open files
+ * and live jobs (each job holds one until its fences are gone).
+ */
+static inline int lla_module_refcnt(void)
+{
+	char buf[32];
+	int r = read_file("/sys/module/llmaccel/refcnt", buf, sizeof(buf));
+
+	return r < 0 ? r : atoi(buf);
+}
+
+/*
+ * Wait until the module has @want users: a job is released a little
+ * after its fence signals (free_job, then a workqueue).  Polls, because
+ * sysfs has no notification for refcnt; returns the last count read.
+ */
+static inline int lla_wait_module_refcnt(int want, int timeout_ms)
+{
+	int n = lla_module_refcnt(), i;
+
+	for (i = 0; n != want && i < timeout_ms / 10; i++) {
+		usleep(10000);
+		n = lla_module_refcnt();
+	}
+	return n;
+}
+
 /* PCI address of the device behind @fd ("0000:00:03.0"). */
 static inline int lla_pci_name(int fd, char *name, size_t len)
 {
@@ -481,6 +509,46 @@ static inline int syncobj_export_sync_file(int fd, uint32_t h, int *sf)
 	int r = xioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &e);
 
 	*sf = r ? -1 : e.fd;
+	return r;
+}
+
+/* SYNC_IOC_FILE_INFO of a sync_file: the fence status (1, 0, -errno). */
+static inline int sync_file_status(int sf, int *status)
+{
+	struct {
+		char name[32];
+		int32_t status;
+		uint32_t flags, num_fences, pad;
+		uint64_t sync_fence_info;
+	} info = { .num_fences = 0 };
+	int r = xioctl(sf, _IOWR('>', 4, info), &info);
+
+	if (!r)
+		*status = info.status;
+	return r;
+}
+
+/* SYNC_IOC_FILE_INFO with one sync_fence_info: the fence's names. */
+static inline int sync_file_names(int sf, char *driver, char *timeline)
+{
+	struct {
+		char obj_name[32], driver_name[32];
+		int32_t status;
+		uint32_t flags;
+		uint64_t timestamp_ns;
+	} fi = { .status = 0 };
+	struct {
+		char name[32];
+		int32_t status;
+		uint32_t flags, num_fences, pad;
+		uint64_t sync_fence_info;
+	} info = { .num_fences = 1, .sync_fence_info = (uintptr_t)&fi };
+	int r = xioctl(sf, _IOWR('>', 4, info), &info);
+
+	if (!r) {
+		memcpy(driver, fi.driver_name, sizeof(fi.driver_name));
+		memcpy(timeline, fi.obj_name, sizeof(fi.obj_name));
+	}
 	return r;
 }
 
