@@ -17,6 +17,16 @@ ok() {	# ok STATUS DESCRIPTION
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
 		echo "not ok $n - $2"; fails=$((fails + 1)); fi
 }
+# rmmod once the last job is released (a little after its fence signals;
+# a job never released keeps a module reference and fails this).
+unload() {
+	i=0
+	while [ "$(cat /sys/module/llmaccel/refcnt)" != 0 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rmmod llmaccel
+}
 modprobe llmaccel
 ok $? "modprobe llmaccel"
 [ -c /dev/accel/accel0 ]
@@ -54,7 +64,7 @@ ok $? "64 files (NUM_AS) open, the next open fails with EBUSY"
 grep -q "opened 64 of 64" /tmp/files.log
 ok $? "address spaces are free again right after close"
 
-rmmod llmaccel
+unload
 ok $? "rmmod"
 
 # A slow job that keeps the heartbeat moving is not a hang, even when it
@@ -62,17 +72,17 @@ ok $? "rmmod"
 modprobe llmaccel hang_check_ms=20 && "$smoke" --slow 128 >/tmp/slow.log 2>&1
 r=$?
 sed 's/^/# /' /tmp/slow.log
-rmmod llmaccel
+unload
 ok $r "128 MiB COPY with hang_check_ms=20: completes, no reset"
 i=0
 while [ $i -lt 20 ]; do
-	modprobe llmaccel && "$smoke" >/tmp/cycle.log 2>&1 && rmmod llmaccel ||
+	modprobe llmaccel && "$smoke" >/tmp/cycle.log 2>&1 && unload ||
 		break
 	i=$((i + 1))
 done
 [ $i -eq 20 ]
 ok $? "20 load/use/unload cycles ($i done)"
-lsmod | grep -q '^llmaccel' && rmmod llmaccel
+lsmod | grep -q '^llmaccel' && unload
 
 dmesg | grep -E 'WARNING|BUG|Oops|leak|Call Trace|refcount' >/tmp/bad.log
 [ ! -s /tmp/bad.log ]

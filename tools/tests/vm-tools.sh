@@ -123,6 +123,13 @@ done
 ok $? "llmaccel-top while llmaccel-bench runs: bench busy ${busy:-?}%, memory ${mem:-?} bytes, q0 busy"
 
 # ---- no device ------------------------------------------------------------------
+# Jobs are released a little after their fences signal: wait for the
+# module's last user (10 s at most) before unloading.
+i=0
+while [ "$(cat /sys/module/llmaccel/refcnt)" != 0 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 rmmod llmaccel
 ok $? "rmmod llmaccel"
 for t in info bench top; do
