@@ -123,6 +123,11 @@ n=$$((n+1)); if [ "$$(head -n 1 $$d/a)" = "$$(head -n 1 $$d/out)" ]; then \
 t $$r -q -m $$m -p "hello" -n 300 --temp 1.2 --top-k 20 --top-p 0.9 --seed 7 --ctx 64
 has "generating"
 t $$r -q -m $$m -p "hello" -n 8 --wfmt t5 --head-i8 --backend sim
+for j in 1 3 7; do t $$r -q -m $$m -p "The quick brown fox" -n 16 --temp 0 --no-stream --threads $$j
+n=$$((n+1)); if [ "$$(head -n 1 $$d/a)" = "$$(head -n 1 $$d/out)" ]; then \
+  echo "ok $$n - --threads $$j: the same greedy text"; else \
+  echo "not ok $$n - --threads $$j: greedy text differs"; f=$$((f+1)); fi; done
+nt $$r -m $$m --threads 65; has "bad value"
 $(MKMODEL) --quiet --type f16 --latent --out $$d/latent.gguf
 $(MKMODEL) --quiet --type f16 --out $$d/ternary.gguf
 t $$r -q -m $$d/latent.gguf -p "hello" -n 4

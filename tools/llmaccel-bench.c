@@ -7,7 +7,9 @@
  *     than the last-level cache, one thread, best of a few passes;
  *   - TLMM on the BitNet-2B layer shapes (K x N = 2560x2560, 2560x6912,
  *     6912x2560) at M = 1, 128 and 512, T2 and T5 weights, per thread
- *     count; GOPS = 2*M*N*K / time; GEMV (M = 1) also with the weights
+ *     count (--threads; the sim backend's LIBACCEL_SIM_THREADS, set by
+ *     reopening the device); GOPS = 2*M*N*K / time; GEMV (M = 1) also
+ *     with the weights
  *     cycled through copies much larger than the caches ("DRAM" rows),
  *     its weight-read rate as a fraction of the read bandwidth;
  *   - whole models (llmaccel-mkmodel presets bitnet-0.7b and bitnet-2b,
@@ -15,7 +17,9 @@
  *     token for prompts of 128, 512 and 1024 tokens, and the bytes of
  *     weights a decode step reads (accel_model_info) times decode tokens/s
  *     as a fraction of the read bandwidth; beside the figures of another
- *     run (--decode-ref: the host's, when this run is in the VM);
+ *     run (--decode-ref: the host's, when this run is in the VM); the
+ *     models run on the first thread count, and their prefill and decode
+ *     again on every other one (the "threads" table, with the GEMV rows);
  *   - attention prefill and decode with a 2B-shaped head configuration
  *     (20 query heads, 5 KV heads, head_dim 128) at several contexts;
  *   - null-job latency: NOP jobs, submit -> fence, p50 / p99;
@@ -46,16 +50,8 @@
 #define MAX_TTFT	4
 #define MAX_TLMM_ROWS	64
 
-/*
- * Thread counts every TLMM row is measured at.  There is no multi-threaded
- * engine yet (issue 10, item 3): each command runs on one host thread, so
- * the list is { 1 }.  When the backend takes a thread count (e.g. an
- * LLA_THREADS environment variable or a sim open option), list the counts
- * here and apply each one in set_threads(); the loops and the "thr"
- * column already follow the list.
- */
-static const uint32_t bench_threads[] = { 1 };
-#define N_BENCH_THREADS	(sizeof(bench_threads) / sizeof(bench_threads[0]))
+#define MAX_THREADS	4		/* thread counts in --threads */
+#define MAX_THR_ROWS	(MAX_MODELS * MAX_THREADS)
 
 /* The 2B-shaped attention head configuration. */
 #define ATTN_HEADS	20
@@ -87,6 +83,8 @@ struct cfg {
 	uint32_t bw_mb, dram_mb;	/* 0: automatic / no DRAM rows */
 	const char *decode_out, *decode_ref;
 	const char *model_dir;		/* keep and reuse model files here */
+	/* sim backend: LIBACCEL_SIM_THREADS of each pass; first: models */
+	uint32_t threads[MAX_THREADS], nthreads;
 	double timeout_s;
 	bool json, quick;
 };
@@ -172,9 +170,19 @@ struct tok_row {
 	double wall_s;			/* median */
 };
 
+/* A model's prefill and decode at one more thread count. */
+struct thr_row {
+	char preset[24];
+	uint32_t threads;
+	uint32_t prefill_tokens, decode_steps;
+	double prefill_wall_s, decode_wall_s, decode_med_s;
+	uint64_t decode_weight_bytes;
+};
+
 struct bench {
 	struct cfg cfg;
 	accel_device *dev;
+	uint32_t dev_threads;		/* the device's: 0 unless sim */
 	struct accel_caps caps;
 	struct tlmm_row tlmm[MAX_TLMM_ROWS];
 	uint32_t ntlmm;
@@ -189,6 +197,8 @@ struct bench {
 	bool have_lat;
 	struct tok_row tok[2 * MAX_TOK_LIST];
 	uint32_t ntok;
+	struct thr_row thr[MAX_THR_ROWS];
+	uint32_t nthr;
 };
 
 static void usage(FILE *f)
@@ -237,6 +247,11 @@ static void usage(FILE *f)
 "                        figures to FILE (for --decode-ref)\n"
 "      --decode-ref FILE print the figures FILE holds (another run's, e.g.\n"
 "                        the host's) beside this run's decode rows\n"
+"      --threads N[,N]   sim backend: host threads per matmul of each pass\n"
+"                        (LIBACCEL_SIM_THREADS, 1..64; default 1 and the\n"
+"                        online CPUs; --quick 1); TLMM rows for each, the\n"
+"                        models on the first and their prefill and decode\n"
+"                        again on the others\n"
 "      --timeout SEC     limit per job (default 600)\n"
 "  -j, --json            print one JSON document instead of tables\n"
 "  -h, --help            this text\n"
@@ -250,8 +265,10 @@ static void usage(FILE *f)
 "rows run llmaccel-mkmodel models written to TMPDIR through accel_model_*\n"
 "(greedy); the decode weight-read rate is accel_model_info()'s\n"
 "decode_weight_bytes times decode tokens/s, as a fraction of the host's\n"
-"read bandwidth (this run's, else --decode-ref's).  Threads: 1 (no\n"
-"multi-threaded engine yet).\n"
+"read bandwidth (this run's, else --decode-ref's).  Threads (thr) are the\n"
+"sim backend's host threads per matmul (same results for every count); on\n"
+"the kernel backend the device decides (thr 0: the QEMU device's threads\n"
+"property) and only the first count runs.\n"
 "The backend is the kernel driver unless LIBACCEL_BACKEND=sim (or the\n"
 "device spec \"sim\") selects the in-process simulator.\n"
 "Exit status: 0 success, 1 a job failed or gave wrong results, 2 usage\n"
@@ -419,13 +436,56 @@ static bool tlmm_check(const int8_t *x, const int8_t *codes,
 }
 
 /*
- * The host thread count of the next rows.  Only 1 exists today (see
- * bench_threads); a backend option would be applied here.
+ * Open the device with LIBACCEL_SIM_THREADS = @threads: the sim backend
+ * reads it at open, so a new count is a new device (nothing outlives a
+ * row or a model but the device itself).  The kernel backend ignores it.
  */
+static int open_dev(struct bench *b, uint32_t threads, bool *no_dev)
+{
+	char v[16];
+	int err;
+
+	snprintf(v, sizeof(v), "%u", threads);
+	setenv("LIBACCEL_SIM_THREADS", v, 1);
+	err = accel_device_open(b->cfg.spec, 0, &b->dev);
+	*no_dev = err != 0;
+	if (err) {
+		b->dev = NULL;
+		return err;
+	}
+	err = accel_device_caps(b->dev, &b->caps);
+	if (err) {
+		fail("device capabilities", err);
+		accel_device_close(b->dev);
+		b->dev = NULL;
+		return err;
+	}
+	if (!b->caps.clock_khz)
+		b->caps.clock_khz = 1;	/* never divide by zero */
+	b->dev_threads = b->caps.backend == ACCEL_BACKEND_SIM ? threads : 0;
+	return 0;
+}
+
+/* The host thread count of the next rows (sim backend). */
 static int set_threads(struct bench *b, uint32_t threads)
 {
-	(void)b;
-	return threads == 1 ? 0 : -EOPNOTSUPP;
+	bool no_dev;
+	int err;
+
+	if (b->caps.backend != ACCEL_BACKEND_SIM || b->dev_threads == threads)
+		return 0;
+	accel_device_close(b->dev);
+	b->dev = NULL;
+	err = open_dev(b, threads, &no_dev);
+	if (err)
+		fail("reopening the device", err);
+	return err;
+}
+
+/* Thread counts to measure: the kernel backend has one, the device's. */
+static uint32_t n_thread_passes(const struct bench *b)
+{
+	return b->caps.backend == ACCEL_BACKEND_SIM ? b->cfg.nthreads : 1;
 }
 
 /*
@@ -506,7 +566,7 @@ static int bench_tlmm(struct bench *b, uint32_t wfmt, uint32_t threads,
 	row->k = k;
 	row->n = n;
 	row->wfmt = wfmt;
-	row->threads = threads;
+	row->threads = b->dev_threads ? threads : 0;
 	row->copies = copies;
 	row->wbytes = wmat;
 	row->checked = tlmm_check(x, codes, xs, ws, y, m, n, k);
@@ -1006,15 +1066,19 @@ static bool has_ttft(const struct cfg *c, uint32_t n)
 	return (c->sections & SEC_TTFT) && ttft_pos(c, n) < c->nttft;
 }
 
-static int run_model(struct bench *b, accel_model *m, struct model_row *r)
+static int run_model(struct bench *b, accel_model *m, struct model_row *r,
+		     bool with_ttft)
 {
-	const struct cfg *c = &b->cfg;
+	struct cfg cfg = b->cfg;
+	const struct cfg *c = &cfg;
 	uint32_t maxn = c->prompt_len;
 	struct accel_model_stats st;
 	uint64_t *steps = NULL;
 	int32_t *ids = NULL, next;
 	int err;
 
+	if (!with_ttft)
+		cfg.sections &= ~SEC_TTFT;
 	for (uint32_t i = 0; i < c->nttft; i++)
 		if (c->ttft[i] > maxn)
 			maxn = c->ttft[i];
@@ -1111,6 +1175,9 @@ static int bench_model(struct bench *b, const char *preset)
 	for (uint32_t i = 0; i < c->nttft; i++)
 		if (c->ttft[i] + 16 > maxn)
 			maxn = c->ttft[i] + 16;
+	err = set_threads(b, c->threads[0]);
+	if (err)
+		return err;
 	memset(r, 0, sizeof(*r));
 	tool_strlcpy(r->preset, preset, sizeof(r->preset));
 	if (!c->json)
@@ -1129,7 +1196,7 @@ static int bench_model(struct bench *b, const char *preset)
 	t0 = tool_now_ns();
 	err = accel_model_load(b->dev, path, &o, &m);
 	r->load_s = (double)(tool_now_ns() - t0) * 1e-9;
-	if (!c->model_dir)
+	if (err && !c->model_dir)
 		unlink(path);
 	if (err) {
 		fail(preset, err);
@@ -1151,8 +1218,38 @@ static int bench_model(struct bench *b, const char *preset)
 	tool_strlcpy(r->wfmt, tool_wfmt_name(info.wfmt), sizeof(r->wfmt));
 	tool_strlcpy(r->head, tool_wfmt_name(info.head_wfmt), sizeof(r->head));
 	b->nmodel++;
-	err = run_model(b, m, r);
+	err = run_model(b, m, r, true);
 	accel_model_free(m);
+	/* The same model's prefill and decode on the other thread counts. */
+	for (uint32_t t = 1; !err && (c->sections & SEC_MODEL) &&
+	     t < n_thread_passes(b) && b->nthr < MAX_THR_ROWS; t++) {
+		struct thr_row *tr = &b->thr[b->nthr];
+		struct model_row mr;
+
+		err = set_threads(b, c->threads[t]);
+		if (!err)
+			err = accel_model_load(b->dev, path, &o, &m);
+		if (err) {
+			fail(preset, err);
+			break;
+		}
+		memset(&mr, 0, sizeof(mr));
+		err = run_model(b, m, &mr, false);
+		accel_model_free(m);
+		if (err)
+			break;
+		*tr = (struct thr_row){ .threads = c->threads[t],
+			.prefill_tokens = mr.prefill_tokens,
+			.decode_steps = mr.decode_steps,
+			.prefill_wall_s = mr.prefill_wall_s,
+			.decode_wall_s = mr.decode_wall_s,
+			.decode_med_s = mr.decode_med_s,
+			.decode_weight_bytes = r->decode_weight_bytes };
+		tool_strlcpy(tr->preset, preset, sizeof(tr->preset));
+		b->nthr++;
+	}
+	if (!c->model_dir)
+		unlink(path);
 	return err;
 }
 
@@ -1297,7 +1394,8 @@ static void print_models(const struct bench *b)
 	}
 	if (dec) {
 		printf("\ndecode (one submission per token, greedy, after the "
-		       "prompt; thr 1)\n%27s%s%13s%s%12s%s\n", "", "wall", "",
+		       "prompt; thr %u)\n%27s%s%13s%s%12s%s\n",
+		       b->cfg.threads[0], "", "wall", "",
 		       "modeled", "", "weight reads at the wall rate");
 		printf("%-12s %5s %5s %8s %8s %9s %8s %8s %8s %9s\n", "model",
 		       "ctx", "steps", "tok/s", "med ms", "tok/s", "ms/tok",
@@ -1366,6 +1464,82 @@ static void print_models(const struct bench *b)
 			printf("null-job p50: %.1f us here, %.1f us ref "
 			       "(%.1fx)\n", b->lat.p50_us, b->ref.lat_p50_us,
 			       b->lat.p50_us / b->ref.lat_p50_us);
+	}
+}
+
+/*
+ * The thread counts side by side: GEMV (M = 1) GOPS and the models'
+ * prefill and decode tokens/s, x = over the first count's figure.
+ */
+static void print_threads(const struct bench *b)
+{
+	uint32_t t0 = b->cfg.threads[0];
+	bool any = false;
+
+	for (uint32_t i = 0; i < b->ntlmm; i++)
+		any |= b->tlmm[i].threads && b->tlmm[i].threads != t0;
+	if (!any && !b->nthr)
+		return;
+	printf("\nthreads (sim backend: host threads per matmul, "
+	       "LIBACCEL_SIM_THREADS; x: over thr %u)\n", t0);
+	printf("%-30s %3s %10s %-6s %6s\n", "what", "thr", "figure", "unit",
+	       "x");
+	for (uint32_t i = 0; i < b->ntlmm; i++) {
+		const struct tlmm_row *r = &b->tlmm[i];
+		double base = NAN, g;
+		char what[64];
+
+		if (r->m != 1)
+			continue;
+		g = per_s(2.0 * r->n * r->k * 1e-9, r->t.wall_med_s);
+		for (uint32_t j = 0; j < b->ntlmm; j++) {
+			const struct tlmm_row *q = &b->tlmm[j];
+
+			if (q->m == 1 && q->k == r->k && q->n == r->n &&
+			    q->wfmt == r->wfmt && q->copies == r->copies &&
+			    q->threads == t0)
+				base = per_s(2.0 * q->n * q->k * 1e-9,
+					     q->t.wall_med_s);
+		}
+		snprintf(what, sizeof(what), "GEMV %s %ux%u %s",
+			 tool_wfmt_name(r->wfmt), r->k, r->n,
+			 r->copies > 1 ? "DRAM" : "hot");
+		printf("%-30s %3u %10.2f %-6s %6.2f\n", what, r->threads, g,
+		       "GOPS", g / base);
+	}
+	for (uint32_t i = 0; i < b->nmodel; i++) {
+		const struct model_row *r = &b->model[i];
+		double pre0 = per_s(r->prefill_tokens, r->prefill_wall_s);
+		double dec0 = per_s(r->decode_steps, r->decode_wall_s);
+		char what[64];
+
+		if (!r->have_decode)
+			continue;
+		snprintf(what, sizeof(what), "prefill %s (%u tok)", r->preset,
+			 r->prefill_tokens);
+		printf("%-30s %3u %10.2f %-6s %6.2f\n", what, t0, pre0,
+		       "tok/s", 1.0);
+		for (uint32_t j = 0; j < b->nthr; j++)
+			if (!strcmp(b->thr[j].preset, r->preset)) {
+				double v = per_s(b->thr[j].prefill_tokens,
+						 b->thr[j].prefill_wall_s);
+
+				printf("%-30s %3u %10.2f %-6s %6.2f\n", what,
+				       b->thr[j].threads, v, "tok/s",
+				       v / pre0);
+			}
+		snprintf(what, sizeof(what), "decode %s", r->preset);
+		printf("%-30s %3u %10.2f %-6s %6.2f\n", what, t0, dec0,
+		       "tok/s", 1.0);
+		for (uint32_t j = 0; j < b->nthr; j++)
+			if (!strcmp(b->thr[j].preset, r->preset)) {
+				double v = per_s(b->thr[j].decode_steps,
+						 b->thr[j].decode_wall_s);
+
+				printf("%-30s %3u %10.2f %-6s %6.2f\n", what,
+				       b->thr[j].threads, v, "tok/s",
+				       v / dec0);
+			}
 	}
 }
 
@@ -1462,6 +1636,7 @@ static void print_tables(const struct bench *b)
 		}
 	}
 	print_models(b);
+	print_threads(b);
 }
 
 static void json_timing(struct json *j, const struct timing *t, double ops,
@@ -1521,7 +1696,7 @@ static void json_models(struct json *j, const struct bench *b)
 			json_obj_begin(j, "decode");
 			json_u64(j, "ctx", r->decode_ctx);
 			json_u64(j, "steps", r->decode_steps);
-			json_u64(j, "threads", 1);
+			json_u64(j, "threads", b->cfg.threads[0]);
 			json_dbl(j, "wall_ms", r->decode_wall_s * 1e3);
 			json_dbl(j, "wall_median_step_ms", r->decode_med_s * 1e3);
 			json_dbl(j, "wall_tokens_per_s", tps);
@@ -1591,8 +1766,9 @@ static void print_json(const struct bench *b)
 	json_str(&j, "wfmt", b->cfg.nwfmt > 1 ? "T2,T5" :
 		 tool_wfmt_name(b->cfg.wfmts[0]));
 	json_arr_begin(&j, "threads");
-	for (uint32_t i = 0; i < N_BENCH_THREADS; i++)
-		json_u64(&j, NULL, bench_threads[i]);
+	for (uint32_t i = 0; i < n_thread_passes(b); i++)
+		json_u64(&j, NULL, b->caps.backend == ACCEL_BACKEND_SIM ?
+			 b->cfg.threads[i] : 0);
 	json_arr_end(&j);
 	json_arr_begin(&j, "models");
 	for (uint32_t i = 0; i < b->cfg.nmodels; i++)
@@ -1679,6 +1855,25 @@ static void print_json(const struct bench *b)
 	json_arr_end(&j);
 
 	json_models(&j, b);
+	json_arr_begin(&j, "model_threads");
+	for (uint32_t i = 0; i < b->nthr; i++) {
+		const struct thr_row *r = &b->thr[i];
+		double tps = per_s(r->decode_steps, r->decode_wall_s);
+
+		json_obj_begin(&j, NULL);
+		json_str(&j, "preset", r->preset);
+		json_u64(&j, "threads", r->threads);
+		json_u64(&j, "prefill_tokens", r->prefill_tokens);
+		json_dbl(&j, "prefill_wall_tokens_per_s",
+			 per_s(r->prefill_tokens, r->prefill_wall_s));
+		json_u64(&j, "decode_steps", r->decode_steps);
+		json_dbl(&j, "decode_wall_tokens_per_s", tps);
+		json_dbl(&j, "decode_wall_median_step_ms", r->decode_med_s * 1e3);
+		json_dbl(&j, "decode_weight_gbps",
+			 tps * r->decode_weight_bytes * 1e-9);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 
 	if (b->have_lat) {
 		json_obj_begin(&j, "latency");
@@ -1785,7 +1980,8 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 {
 	enum { OPT_QUEUE = 256, OPT_WFMT, OPT_TIMEOUT, OPT_TOK_BYTES,
 	       OPT_MODELS, OPT_TTFT, OPT_PROMPT, OPT_DECODE, OPT_BW_MB,
-	       OPT_DRAM_MB, OPT_DECODE_OUT, OPT_DECODE_REF, OPT_MODEL_DIR };
+	       OPT_DRAM_MB, OPT_DECODE_OUT, OPT_DECODE_REF, OPT_MODEL_DIR,
+	       OPT_THREADS };
 	static char models_buf[128];
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
@@ -1809,13 +2005,15 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		{ "decode-out", required_argument, NULL, OPT_DECODE_OUT },
 		{ "decode-ref", required_argument, NULL, OPT_DECODE_REF },
 		{ "model-dir", required_argument, NULL, OPT_MODEL_DIR },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool reps = false, warm = false, jobs = false, ctx = false, tm = false;
 	bool tb = false, wf = false, mo = false, tt = false, pr = false;
-	bool de = false, bm = false, dm = false;
+	bool de = false, bm = false, dm = false, th = false;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int o;
 
 	*c = (struct cfg){ .reps = 5, .warmup = 1, .lat_jobs = 1000,
@@ -1830,7 +2028,10 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			   .nmodels = 2,
 			   .ttft = { 128, 512, 1024 }, .nttft = 3,
 			   .prompt_len = 128, .decode_steps = 32,
-			   .bw_mb = 0, .dram_mb = 256 };
+			   .bw_mb = 0, .dram_mb = 256,
+			   .threads = { 1, cpus > 1 ? (uint32_t)(cpus < 64 ?
+							   cpus : 64) : 1 },
+			   .nthreads = cpus > 1 ? 2 : 1 };
 	while ((o = getopt_long(argc, argv, "d:qr:w:n:c:m:o:jh", opts,
 				NULL)) != -1) {
 		switch (o) {
@@ -1922,6 +2123,12 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 		case OPT_DECODE_OUT:
 			c->decode_out = optarg;
 			break;
+		case OPT_THREADS:
+			if (!parse_list(optarg, 1, 64, c->threads,
+					MAX_THREADS, &c->nthreads))
+				return bad_arg("--threads", optarg);
+			th = true;
+			break;
 		case OPT_MODEL_DIR:
 			c->model_dir = optarg;
 			break;
@@ -1984,6 +2191,8 @@ static int parse_args(int argc, char **argv, struct cfg *c)
 			c->bw_mb = 64;
 		if (!dm)
 			c->dram_mb = 0;
+		if (!th)
+			c->nthreads = 1;
 	}
 	return 0;
 }
@@ -2007,14 +2216,14 @@ static int run_all(struct bench *b)
 		if (err)
 			return err;
 	}
-	for (uint32_t t = 0; t < N_BENCH_THREADS && (c->sections & SEC_TLMM);
+	for (uint32_t t = 0; t < n_thread_passes(b) && (c->sections & SEC_TLMM);
 	     t++) {
-		err = set_threads(b, bench_threads[t]);
+		err = set_threads(b, c->threads[t]);
 		for (uint32_t f = 0; f < c->nwfmt && !err; f++) {
 			for (uint32_t mi = 0; mi < c->ntlmm_m && !err; mi++)
 				for (int s = 0; s < 3 && !err; s++)
 					err = bench_tlmm(b, c->wfmts[f],
-							 bench_threads[t],
+							 c->threads[t],
 							 c->tlmm_m[mi],
 							 shapes[s][0],
 							 shapes[s][1], 1);
@@ -2027,7 +2236,7 @@ static int run_all(struct bench *b)
 					      w - 1) / w;
 
 				err = bench_tlmm(b, c->wfmts[f],
-						 bench_threads[t], 1,
+						 c->threads[t], 1,
 						 shapes[s][0], shapes[s][1],
 						 (uint32_t)(n < 2 ? 2 : n));
 			}
@@ -2066,6 +2275,7 @@ static int run_all(struct bench *b)
 int main(int argc, char **argv)
 {
 	static struct bench b;
+	bool no_dev;
 	int err;
 
 	err = parse_args(argc, argv, &b.cfg);
@@ -2080,21 +2290,16 @@ int main(int argc, char **argv)
 	 */
 	if (b.cfg.sections & (SEC_MODEL | SEC_TTFT))
 		setenv("LIBACCEL_SIM_MEM_MB", "4096", 0);
-	err = accel_device_open(b.cfg.spec, 0, &b.dev);
+	err = open_dev(&b, b.cfg.threads[0], &no_dev);
 	if (err) {
+		if (!no_dev)
+			return TOOL_EXIT_FAIL;
 		tool_no_device(PROG, err, accel_last_error());
 		return TOOL_EXIT_NODEV;
 	}
-	err = accel_device_caps(b.dev, &b.caps);
-	if (err) {
-		fail("device capabilities", err);
-		accel_device_close(b.dev);
-		return TOOL_EXIT_FAIL;
-	}
-	if (!b.caps.clock_khz)
-		b.caps.clock_khz = 1;	/* never divide by zero */
 	err = run_all(&b);
-	accel_device_close(b.dev);
+	if (b.dev)
+		accel_device_close(b.dev);
 	if (b.cfg.decode_out) {
 		int e = write_ref(&b, b.cfg.decode_out);
 

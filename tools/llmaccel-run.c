@@ -32,6 +32,7 @@ struct run_opts {
 	uint8_t wfmt;
 	uint32_t model_flags;
 	int quiet, no_stream;
+	const char *threads;	/* --threads, validated; NULL: unset */
 };
 
 static void usage(FILE *f)
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 		"      --seed S         RNG seed of the on-device sampler (default 1)\n"
 		"      --backend B      sim or kernel (default: LIBACCEL_BACKEND, else kernel)\n"
 		"  -d, --device SPEC    device: first, an index, a path, sim[:N]\n"
+		"      --threads N      sim backend: host threads per matmul, 0..64,\n"
+		"                       0 = online CPUs (default: LIBACCEL_SIM_THREADS)\n"
 		"  -c, --ctx N          KV cache positions (default min(model context, 512))\n"
 		"      --wfmt F         device weight format t2 (default) or t5\n"
 		"      --head-i8        int8 output head instead of fp16\n"
@@ -73,6 +76,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		{ "head-i8", no_argument, NULL, 'I' },
 		{ "no-stream", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -123,6 +127,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				o->open_flags = ACCEL_OPEN_KERNEL;
 			else
 				goto bad;
+			break;
+		case 'j':
+			if (!tool_parse_u32(optarg, 0, 64, &u))
+				goto bad;
+			o->threads = optarg;
 			break;
 		case 'W':
 			if (!strcmp(optarg, "t2"))
@@ -235,6 +244,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s: %s\n", o.model, strerror(errno));
 		return TOOL_EXIT_FAIL;
 	}
+	/* The sim backend reads it when the device opens. */
+	if (o.threads)
+		setenv("LIBACCEL_SIM_THREADS", o.threads, 1);
 	e = accel_device_open(o.device, o.open_flags, &dev);
 	if (e) {
 		tool_no_device(PROG, e, accel_last_error());

@@ -17,13 +17,16 @@
  * LIBACCEL_SIM_LUT (0/1: TLMM through the table-lookup engine instead
  * of the faster default kernels; same bits, default 0), LLA_ISA (the
  * rtl-model's kernel path, hw-spec section 8.10),
- * LIBACCEL_SIM_SEM_TIMEOUT_MS (SEM_WAIT timeout, default 1000).
+ * LIBACCEL_SIM_SEM_TIMEOUT_MS (SEM_WAIT timeout, default 1000),
+ * LIBACCEL_SIM_THREADS (host threads sharing one TLMM/QMM, 1..64; unset
+ * or 0: the online CPUs; same bits for every value).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include "accel_priv.h"
 #include "llmaccel_model.h"
 
@@ -76,6 +79,7 @@ struct sim_dev {
 	struct lla_mem mem;
 	const struct lla_uarch *uarch;
 	uint32_t use_lut;
+	uint32_t threads;		/* lla_exec_opts.threads */
 	uint64_t sem_timeout_ns;
 };
 
@@ -92,6 +96,22 @@ static uint64_t env_u64(const char *name, uint64_t def, uint64_t min,
 	if (*end || v < min || v > max)
 		return def;
 	return v;
+}
+
+/*
+ * LIBACCEL_SIM_THREADS, else one thread per online CPU: a decode step
+ * is one command at a time, so its matmuls are what can use the cores.
+ */
+static uint32_t sim_threads(void)
+{
+	uint64_t n = env_u64("LIBACCEL_SIM_THREADS", 0, 0, 64);
+
+	if (!n) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = cpus < 1 ? 1 : cpus > 64 ? 64 : (uint64_t)cpus;
+	}
+	return (uint32_t)n;
 }
 
 /* ---------------- device memory ---------------- */
@@ -286,6 +306,7 @@ static void run_job(struct sim_dev *sd, struct sim_job *j, uint64_t start,
 {
 	struct lla_exec_opts o = {
 		.uarch = sd->uarch, .start_cycle = start, .use_lut = sd->use_lut,
+		.threads = sd->threads,
 	};
 	struct lla_job_result r;
 	uint64_t t0 = accel_now_ns();
@@ -597,6 +618,7 @@ static int sim_open(accel_device *dev, uint32_t index, const char *path)
 	}
 	sd->nq = (uint32_t)env_u64("LIBACCEL_SIM_QUEUES", 4, 1, LLA_MAX_QUEUES);
 	sd->use_lut = (uint32_t)env_u64("LIBACCEL_SIM_LUT", 0, 0, 1);
+	sd->threads = sim_threads();
 	sd->sem_timeout_ns = env_u64("LIBACCEL_SIM_SEM_TIMEOUT_MS", 1000, 1,
 				     3600000) * 1000000ull;
 	sd->arena_size = env_u64("LIBACCEL_SIM_MEM_MB", 1024, 1, 1u << 20) << 20;

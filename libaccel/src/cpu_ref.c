@@ -4,7 +4,9 @@
  * of hw-spec sections 7 and 8, independently of the rtl-model's command
  * implementations: every loop below states its evaluation order, which
  * is the contract's (ascending index unless the contract defines lanes,
- * as for the fp16 head; no FMA, each operation rounded).
+ * as for the fp16 head; no FMA, each operation rounded).  The attention
+ * score dot calls the rtl-model's lla_dot_f16, the numerics helper that
+ * defines that lane order, so the order is written down once.
  */
 #include <errno.h>
 #include <math.h>
@@ -181,7 +183,11 @@ static void ref_rope(const struct cpu_ref *r, float *x, uint32_t m,
 	}
 }
 
-/* Causal GQA attention with the fp16 cache, tiled online softmax. */
+/*
+ * Causal GQA attention with the fp16 cache, tiled online softmax
+ * (hw-spec 7.12).  The score dot is the rtl-model's lla_dot_f16, the
+ * one definition of the contract's lane order, rather than a copy.
+ */
 static void ref_attn(struct cpu_ref *r, uint32_t l, const float *q,
 		     const float *k, const float *v, uint32_t m, uint32_t pos,
 		     float *o, float *sc, float *acc)
@@ -215,11 +221,9 @@ static void ref_attn(struct cpu_ref *r, uint32_t l, const float *q,
 
 				for (uint32_t j = j0; j < j1; j++) {
 					const uint16_t *kr = kc + (size_t)j * r->kvd + kvo;
-					float dot = 0.0f;
 
-					for (uint32_t d = 0; d < hd; d++)
-						dot = dot + qh[d] * lla_f16_to_f32(kr[d]);
-					sc[j - j0] = dot * scale;
+					/* the contract's 16-lane score dot */
+					sc[j - j0] = lla_dot_f16(qh, kr, hd) * scale;
 					if (sc[j - j0] > tmax)
 						tmax = sc[j - j0];
 				}

@@ -2,9 +2,11 @@
 /*
  * llmaccel rtl-model: the bit-exact reference of the device.
  *
- * A library with no I/O and no global state.  Device memory is reached
- * only through struct lla_mem, so the QEMU device plugs in its MMU walker
- * and tests plug in a bounded flat buffer.  Three parts:
+ * A library with no I/O.  Its only process-wide state is the kernels'
+ * instruction set (chosen once) and the worker pool that lets
+ * lla_exec_opts.threads host threads share a command.  Device memory
+ * is reached only through struct lla_mem, so the QEMU device plugs in
+ * its MMU walker and tests plug in a bounded flat buffer.  Three parts:
  *   validate  - pure checks of every field of every command;
  *   execute   - reference arithmetic (and the table-lookup TLMM engine);
  *   timing    - a cycle model driven by micro-architecture parameters.
@@ -139,6 +141,15 @@ struct lla_exec_opts {
 	uint32_t first_cmd;		/* resume index after LLA_EXEC_BLOCKED */
 	uint32_t use_lut;		/* TLMM through the table-lookup engine */
 	/*
+	 * Host threads that share the arithmetic of one TLMM/QMM (0 and 1:
+	 * the calling thread alone; at most 64 are used).  Results are
+	 * bit-identical for every value; memory is accessed only from the
+	 * calling thread.  The threads are a process-wide pool, started on
+	 * first use and kept; a command that finds the pool busy with
+	 * another caller's command runs on its own thread.
+	 */
+	uint32_t threads;
+	/*
 	 * Optional: called during long computations with the number of
 	 * multiply-accumulates done since the last call, so a device can
 	 * show progress (its heartbeat) in proportion to work done, not to
@@ -223,7 +234,8 @@ uint32_t lla_f32_bits(float f);
 
 /*
  * The QMM F16 dot product of fp32 @x[k] and binary16 @w[k] (native
- * byte order) in the contract's order (hw-spec section 7.4): lane
+ * byte order) in the contract's order (hw-spec section 7.4; also the
+ * attention score dot, section 7.12): lane
  * j < LLA_F16_LANES sums x[i] * w[i] for i = j, j + 16, j + 32, ... in
  * ascending i, from +0.0f, one rounding per product and per sum; then
  * lane j + 8 is added to lane j (j < 8), j + 4 to j (j < 4), j + 2 to

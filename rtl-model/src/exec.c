@@ -86,6 +86,7 @@ int lla_execute(const void *cmds, size_t len, const struct lla_mem *mem,
 	x.uarch = opts->uarch ? opts->uarch : lla_uarch_preset("default");
 	x.now_cycle = opts->start_cycle;
 	x.use_lut = opts->use_lut;
+	x.threads = opts->threads;
 	x.pos = 0;
 	x.progress = opts->progress;
 	x.progress_arg = opts->progress_arg;

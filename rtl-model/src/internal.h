@@ -63,6 +63,7 @@ struct lla_exec {
 	const struct lla_uarch *uarch;
 	uint64_t now_cycle;		/* device clock (TIMESTAMP) */
 	uint32_t use_lut;
+	uint32_t threads;		/* opts.threads as given (0: 1) */
 	uint32_t pos;			/* position the last ROPE/ATTN used */
 	void (*progress)(void *arg, uint64_t macs);
 	void *progress_arg;

@@ -8,8 +8,9 @@
  * command.  The path in use is then the best the CPU has, or the one
  * named by the environment variable LLA_ISA (read once, on that same
  * first call), or the one a test set with lla_kern_set_isa().  These two
- * atomics are the rtl-model's only process-wide state; racing first
- * calls compute the same values, so no lock is needed.
+ * atomics are the rtl-model's only process-wide state besides the
+ * worker pool (pool.c); racing first calls compute the same values, so
+ * no lock is needed.
  */
 #include <stdatomic.h>
 #include <stdlib.h>

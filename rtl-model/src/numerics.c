@@ -145,12 +145,8 @@ float lla_quant_row(const float *x, uint32_t k, int8_t *q)
 
 /* ---------------- expf ---------------- */
 
-#define EXP_OVF		88.72284f	/* above: +inf */
-#define EXP_UNF		-103.97f	/* below: +0 (under half a denormal) */
-#define LOG2E		1.44269504088896341f
-/* ln2 split: hi has 16 significant bits, so n * hi is exact for |n| < 2^8. */
-#define LN2_HI		0.693145751953125f
-#define LN2_LO		1.42860682030941723212e-6f
+/* The constants are shared with the vector form (kern_attn_avx2.c). */
+#include "numerics_expf.h"
 
 /* 2^n as fp32 for -126 <= n <= 127, built from the exponent bits. */
 static float pow2i(int32_t n)

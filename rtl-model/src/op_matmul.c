@@ -23,11 +23,22 @@
  * interleaved lanes and a tree (hw-spec 7.4): the reference below and
  * the SIMD kernel both compute exactly that.  The fast engine is the
  * default; the table lookup runs only when asked (use_lut).
+ *
+ * Threads (lla_exec_opts.threads, pool.h): a run of weight rows is cut
+ * into items of consecutive weight rows (output columns), each computed
+ * for every activation row of the block by one thread with the code a
+ * single thread runs, so the bits do not depend on the thread count.
+ * Weight rows, not activation rows, are split so that each weight byte
+ * still crosses the memory bus once.  Memory is reached only between
+ * parallel-fors, on the calling thread.
  */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 #include "kern.h"
+#include "pool.h"
 
 #define MM_ACC_FLOATS	(4u << 20)	/* fp32 results of one row block */
 #define MM_X_BYTES	(16u << 20)	/* activations of one row block */
@@ -42,6 +53,22 @@
  * only for short computations.
  */
 #define MM_MAP_ROWS	8u
+/*
+ * Weight rows per parallel item: about MM_ITEMS_PER_THREAD items per
+ * thread, so a thread that wakes late or is preempted on a loaded host
+ * leaves its share to the others, and never fewer than MM_ITEM_MIN rows.
+ */
+#define MM_ITEMS_PER_THREAD	4u
+#define MM_ITEM_MIN	4u
+/*
+ * Multiply-accumulates a thread must get before a run is shared: waking
+ * a worker costs tens of microseconds on a loaded host, more than a
+ * decode GEMV block (about 1 M MACs, 15 us) takes alone.  Measured on 2
+ * cores: sharing such blocks made GEMV 0.6-0.7x, prefill blocks 1.3x.
+ * LLA_SHARE_MACS overrides it (0: share every run, as the tests do to
+ * split small shapes).
+ */
+#define MM_MIN_MACS_PER_THREAD	(4ull << 20)
 
 static uint32_t min_u32(uint32_t a, uint64_t b)
 {
@@ -67,6 +94,49 @@ static uint64_t out_row_bytes(uint8_t dtype, uint32_t n)
 	default:
 		return 4ull * n;
 	}
+}
+
+/* Weight rows per item for a run of @nn rows on @threads threads. */
+static uint32_t item_rows(uint32_t nn, uint32_t threads)
+{
+	uint64_t per = ((uint64_t)nn + (uint64_t)threads * MM_ITEMS_PER_THREAD
+			- 1) / ((uint64_t)threads * MM_ITEMS_PER_THREAD);
+
+	per = (per + MM_ITEM_MIN - 1) / MM_ITEM_MIN * MM_ITEM_MIN;
+	return threads <= 1 ? (nn ? nn : 1) : (uint32_t)(per < MM_CHUNK ?
+							 per : MM_CHUNK);
+}
+
+/* MACs per thread before a run is shared: read once. */
+static uint64_t share_macs(void)
+{
+	static _Atomic int64_t v = -1;
+	int64_t cur = atomic_load_explicit(&v, memory_order_relaxed);
+
+	if (cur < 0) {
+		const char *e = getenv("LLA_SHARE_MACS");
+		char *end;
+		unsigned long long n = e ? strtoull(e, &end, 0) : 0;
+
+		cur = e && *e && !*end && n <= INT64_MAX ? (int64_t)n :
+		      (int64_t)MM_MIN_MACS_PER_THREAD;
+		atomic_store_explicit(&v, cur, memory_order_relaxed);
+	}
+	return (uint64_t)cur;
+}
+
+/* Threads worth waking for @macs of work, at most @threads. */
+static uint32_t run_threads(uint32_t threads, uint64_t macs)
+{
+	uint64_t min = share_macs();
+	uint64_t t = min ? macs / min : threads;
+
+	return t < 1 ? 1 : t < threads ? (uint32_t)t : threads;
+}
+
+static void pfor_progress(void *arg, uint64_t macs)
+{
+	lla_progress(arg, macs);
 }
 
 /* ---------------- epilogue ---------------- */
@@ -229,9 +299,11 @@ struct tlmm_bufs {
 	struct lla_lut *luts;	/* [mb], LUT engine only */
 	int8_t *xp;		/* [mb][xpb] permuted rows, fast engine */
 	int32_t *xsum;		/* [mb] activation sums, fast engine */
-	int32_t *dots;		/* [mb][MM_CHUNK], fast engine */
-	uint8_t *dec;		/* decoded T5 rows, fast engine, M >= 4 */
+	int32_t *dots;		/* [threads][dr][MM_CHUNK], fast engine */
+	uint8_t *dec;		/* [threads] decoded T5 rows, fast, M >= 4 */
 	uint64_t xpb;
+	uint32_t dr;		/* activation rows per kernel call */
+	uint32_t threads;
 	int isa;		/* fast engine: enum lla_kern_isa */
 };
 
@@ -254,29 +326,11 @@ static void tlmm_bufs_free(struct tlmm_bufs *b, uint32_t mb)
 }
 
 /*
- * Fast engine on @nn weight rows at @w (output columns from @n0): the
- * kernel's dots of @mn activation rows with them, MM_CHUNK weight rows
- * per call, each turned into the same fp32 value as the reference.
+ * The activation rows of one kernel call: bounds the per-thread dots
+ * scratch whatever M is.  Integer dots are exact, so the grouping of
+ * rows changes no bit.
  */
-static void tlmm_block_fast(const struct lla_cmd_tlmm *c, struct tlmm_bufs *b,
-			    uint32_t mn, uint32_t n0, const uint8_t *w,
-			    uint32_t nn, uint32_t rb, float gamma)
-{
-	for (uint32_t i0 = 0; i0 < nn; i0 += MM_CHUNK) {
-		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)nn - i0);
-
-		lla_kern_tern(b->isa, c->wfmt, b->xp, b->xpb, b->xsum, mn,
-			      w + (size_t)i0 * rb, rb, ni, b->dots,
-			      MM_CHUNK, b->dec);
-		for (uint32_t r = 0; r < mn; r++) {
-			float *acc = b->acc + (size_t)r * c->n + n0 + i0;
-			const int32_t *d = b->dots + (size_t)r * MM_CHUNK;
-
-			for (uint32_t i = 0; i < ni; i++)
-				acc[i] = ((float)d[i] / b->xs[r]) * gamma;
-		}
-	}
-}
+#define MM_DOT_ROWS	256u
 
 /* The kernels' instruction set for @eng; LLA_ISA_NONE: the reference. */
 static int kern_isa(enum lla_mm_engine eng)
@@ -284,37 +338,111 @@ static int kern_isa(enum lla_mm_engine eng)
 	return eng == LLA_ENG_FAST ? lla_kern_isa() : LLA_ISA_NONE;
 }
 
+/* One run of weight rows of one activation block, cut into items. */
+struct tlmm_job {
+	const struct lla_cmd_tlmm *c;
+	struct tlmm_bufs *b;
+	uint32_t mn, n0, nn, rb;
+	const uint8_t *w;
+	float gamma;
+	uint32_t per;		/* weight rows per item */
+	uint32_t nwi;		/* weight items (fast: all the items) */
+};
+
+/*
+ * Fast engine on weight rows [i0, i0 + nn) of the run: the kernel's dots
+ * of every activation row with them, MM_CHUNK weight rows per call,
+ * each turned into the same fp32 value as the reference.
+ */
+static uint64_t tlmm_item_fast(void *arg, uint32_t item, uint32_t slot)
+{
+	const struct tlmm_job *j = arg;
+	const struct lla_cmd_tlmm *c = j->c;
+	const struct tlmm_bufs *b = j->b;
+	uint32_t first = item * j->per;
+	uint32_t nn = min_u32(j->per, (uint64_t)j->nn - first);
+	int32_t *dots = b->dots + (size_t)slot * b->dr * MM_CHUNK;
+	uint8_t *dec = b->dec ? b->dec + (size_t)slot * LLA_KERN_DEC_ROWS *
+				b->xpb : NULL;
+
+	for (uint32_t i0 = first; i0 < first + nn; i0 += MM_CHUNK) {
+		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)first + nn - i0);
+
+		for (uint32_t r0 = 0; r0 < j->mn; r0 += b->dr) {
+			uint32_t rn = min_u32(b->dr, (uint64_t)j->mn - r0);
+
+			lla_kern_tern(b->isa, c->wfmt,
+				      b->xp + (size_t)r0 * b->xpb, b->xpb,
+				      b->xsum + r0, rn,
+				      j->w + (size_t)i0 * j->rb, j->rb, ni,
+				      dots, MM_CHUNK, dec);
+			for (uint32_t r = 0; r < rn; r++) {
+				float *acc = b->acc + (size_t)(r0 + r) * c->n +
+					     j->n0 + i0;
+				const int32_t *d = dots + (size_t)r * MM_CHUNK;
+				float xs = b->xs[r0 + r];
+
+				for (uint32_t i = 0; i < ni; i++)
+					acc[i] = ((float)d[i] / xs) * j->gamma;
+			}
+		}
+	}
+	return (uint64_t)j->mn * nn * c->k;
+}
+
+/*
+ * Reference and table lookup: one activation row per item (and part of
+ * the weight rows when there are fewer rows than threads), activation
+ * row outer: its LUT tables (1 KiB per weight byte) stay in cache while
+ * the weight rows are swept.
+ */
+static uint64_t tlmm_item_ref(void *arg, uint32_t item, uint32_t slot)
+{
+	const struct tlmm_job *j = arg;
+	const struct lla_cmd_tlmm *c = j->c;
+	const struct tlmm_bufs *b = j->b;
+	uint32_t r = item / j->nwi;
+	uint32_t first = item % j->nwi * j->per;
+	uint32_t nn = min_u32(j->per, (uint64_t)j->nn - first);
+	float *acc = b->acc + (size_t)r * c->n + j->n0;
+
+	(void)slot;
+	for (uint32_t i = first; i < first + nn; i++) {
+		const uint8_t *wrow = j->w + (size_t)i * j->rb;
+		int32_t dot;
+
+		if (b->luts)
+			dot = lla_lut_dot(&b->luts[r], wrow);
+		else
+			dot = lla_tlmm_dot_direct(c->wfmt,
+				b->xq + (size_t)r * c->k, wrow, c->k);
+		/* v = ((float)acc / x_scale[m]) * gamma */
+		acc[i] = ((float)dot / b->xs[r]) * j->gamma;
+	}
+	return (uint64_t)nn * c->k;
+}
+
 /* Products of @mn activation rows with @nn weight rows at @w. */
 static void tlmm_rows(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 		      struct tlmm_bufs *b, uint32_t mn, uint32_t n0,
 		      const uint8_t *w, uint32_t nn, uint32_t rb, float gamma)
 {
+	struct tlmm_job j = {
+		.c = c, .b = b, .mn = mn, .n0 = n0, .nn = nn, .rb = rb,
+		.w = w, .gamma = gamma,
+	};
+	uint32_t thr = run_threads(b->threads, (uint64_t)mn * nn * c->k);
+
 	if (b->xp) {
-		tlmm_block_fast(c, b, mn, n0, w, nn, rb, gamma);
-		lla_progress(x, (uint64_t)mn * nn * c->k);
+		j.per = item_rows(nn, thr);
+		j.nwi = (nn + j.per - 1) / j.per;
+		lla_pfor(thr, j.nwi, tlmm_item_fast, &j, pfor_progress, x);
 		return;
 	}
-	/*
-	 * Activation row outer: its LUT tables (1 KiB per weight byte)
-	 * stay in cache while the weight rows are swept.
-	 */
-	for (uint32_t r = 0; r < mn; r++) {
-		float *acc = b->acc + (size_t)r * c->n + n0;
-
-		for (uint32_t i = 0; i < nn; i++) {
-			const uint8_t *wrow = w + (size_t)i * rb;
-			int32_t dot;
-
-			if (b->luts)
-				dot = lla_lut_dot(&b->luts[r], wrow);
-			else
-				dot = lla_tlmm_dot_direct(c->wfmt,
-					b->xq + (size_t)r * c->k, wrow, c->k);
-			/* v = ((float)acc / x_scale[m]) * gamma */
-			acc[i] = ((float)dot / b->xs[r]) * gamma;
-		}
-		lla_progress(x, (uint64_t)nn * c->k);
-	}
+	/* Enough activation rows to share out: each item sweeps them all. */
+	j.per = mn >= thr * MM_ITEMS_PER_THREAD ? nn : item_rows(nn, thr);
+	j.nwi = (nn + j.per - 1) / j.per;
+	lla_pfor(thr, mn * j.nwi, tlmm_item_ref, &j, pfor_progress, x);
 }
 
 /*
@@ -376,14 +504,18 @@ int lla_tlmm_run(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 	b.ybuf = lla_alloc(c->n, sizeof(float));
 	if (lut)
 		b.luts = calloc(mb, sizeof(*b.luts));
+	b.threads = lla_pool_threads(x->threads);
 	if (fast) {
 		b.isa = isa;
 		b.xpb = lla_kern_tern_xbytes(c->wfmt, c->k);
 		b.xp = lla_alloc((uint64_t)mb * b.xpb, 1);
 		b.xsum = lla_alloc(mb, sizeof(int32_t));
-		b.dots = lla_alloc((uint64_t)mb * MM_CHUNK, sizeof(int32_t));
+		b.dr = min_u32(MM_DOT_ROWS, mb);
+		b.dots = lla_alloc((uint64_t)b.threads * b.dr * MM_CHUNK,
+				   sizeof(int32_t));
 		if (c->wfmt == LLA_WFMT_T5 && mb >= 4) {
-			b.dec = lla_alloc(LLA_KERN_DEC_ROWS, b.xpb);
+			b.dec = lla_alloc((uint64_t)b.threads *
+					  LLA_KERN_DEC_ROWS, b.xpb);
 			if (!b.dec)
 				goto out;
 		}
@@ -463,7 +595,9 @@ struct qmm_bufs {
 	struct lla_rows rm;	/* the weight block, in place or in w */
 	float *wf;		/* [wb][k] decoded fp16 weights */
 	void *ybuf;
-	int32_t *dots;		/* [mb][MM_CHUNK], fast I8 engine */
+	int32_t *dots;		/* [threads][dr][MM_CHUNK], fast I8 engine */
+	uint32_t dr;		/* activation rows per I8 kernel call */
+	uint32_t threads;
 	int isa;		/* fast engine: enum lla_kern_isa, else NONE */
 };
 
@@ -480,57 +614,95 @@ static void qmm_bufs_free(struct qmm_bufs *b)
 	free(b->dots);
 }
 
-/* Fast I8 engine on @nn weight rows at @w; same fp32 values as qmm_rows. */
-static void qmm_block_fast(const struct lla_cmd_qmm *c, struct qmm_bufs *b,
-			   uint32_t mn, uint32_t n0, const uint8_t *w,
-			   uint32_t nn)
+/* One run of weight rows of one activation block, cut into items. */
+struct qmm_job {
+	const struct lla_cmd_qmm *c;
+	struct qmm_bufs *b;
+	uint32_t mn, n0, nn;
+	const uint8_t *w;
+	uint32_t per;		/* weight rows per item */
+};
+
+/* Fast I8 engine on the item's weight rows; same fp32 values as the ref. */
+static uint64_t qmm_item_i8(void *arg, uint32_t item, uint32_t slot)
 {
-	for (uint32_t i0 = 0; i0 < nn; i0 += MM_CHUNK) {
-		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)nn - i0);
+	const struct qmm_job *j = arg;
+	const struct lla_cmd_qmm *c = j->c;
+	const struct qmm_bufs *b = j->b;
+	uint32_t first = item * j->per;
+	uint32_t nn = min_u32(j->per, (uint64_t)j->nn - first);
+	int32_t *dots = b->dots + (size_t)slot * b->dr * MM_CHUNK;
 
-		lla_kern_i8(b->isa, b->xb, mn,
-			    (const int8_t *)w + (size_t)i0 * c->k, ni,
-			    c->k, b->dots, MM_CHUNK);
-		for (uint32_t r = 0; r < mn; r++) {
-			float *acc = b->acc + (size_t)r * c->n + n0 + i0;
-			const int32_t *d = b->dots + (size_t)r * MM_CHUNK;
+	for (uint32_t i0 = first; i0 < first + nn; i0 += MM_CHUNK) {
+		uint32_t ni = min_u32(MM_CHUNK, (uint64_t)first + nn - i0);
 
-			for (uint32_t i = 0; i < ni; i++)
-				acc[i] = ((float)d[i] / b->xs[r]) *
-					 b->ws[n0 + i0 + i];
+		for (uint32_t r0 = 0; r0 < j->mn; r0 += b->dr) {
+			uint32_t rn = min_u32(b->dr, (uint64_t)j->mn - r0);
+
+			lla_kern_i8(b->isa,
+				    (const int8_t *)b->xb + (size_t)r0 * c->k,
+				    rn, (const int8_t *)j->w +
+				    (size_t)i0 * c->k, ni, c->k, dots,
+				    MM_CHUNK);
+			for (uint32_t r = 0; r < rn; r++) {
+				float *acc = b->acc + (size_t)(r0 + r) * c->n +
+					     j->n0 + i0;
+				const int32_t *d = dots + (size_t)r * MM_CHUNK;
+				float xs = b->xs[r0 + r];
+
+				for (uint32_t i = 0; i < ni; i++)
+					acc[i] = ((float)d[i] / xs) *
+						 b->ws[j->n0 + i0 + i];
+			}
 		}
 	}
+	return (uint64_t)j->mn * nn * c->k;
 }
 
-/* Products of @mn activation rows with @nn weight rows at @w. */
-static void qmm_rows(struct lla_exec *x, const struct lla_cmd_qmm *c,
-		     struct qmm_bufs *b, uint32_t mn, uint32_t n0,
-		     const uint8_t *w, uint32_t nn)
+/* Fast F16 engine on the item's weight rows, in the contract's order. */
+static uint64_t qmm_item_f16(void *arg, uint32_t item, uint32_t slot)
 {
+	const struct qmm_job *j = arg;
+	const struct lla_cmd_qmm *c = j->c;
+	const struct qmm_bufs *b = j->b;
+	uint32_t first = item * j->per;
+	uint32_t nn = min_u32(j->per, (uint64_t)j->nn - first);
+
+	(void)slot;
+	/* 2-byte aligned: lla_rows_map's align (or malloc's). */
+	lla_kern_f16(b->isa, b->xb, j->mn,
+		     (const uint16_t *)(const void *)(j->w +
+						      (size_t)first * 2 * c->k),
+		     nn, c->k, b->acc + j->n0 + first, c->n);
+	return (uint64_t)j->mn * nn * c->k;
+}
+
+/*
+ * The reference on the item's weight rows: F16 weights decoded into the
+ * item's own part of wf (items own disjoint weight rows, so no thread
+ * writes another's), then weight row outer, activation row inner.
+ */
+static uint64_t qmm_item_ref(void *arg, uint32_t item, uint32_t slot)
+{
+	const struct qmm_job *j = arg;
+	const struct lla_cmd_qmm *c = j->c;
+	const struct qmm_bufs *b = j->b;
+	uint32_t first = item * j->per;
+	uint32_t nn = min_u32(j->per, (uint64_t)j->nn - first);
 	int f16 = c->wfmt == LLA_WFMT_F16;
 
-	if (b->dots) {
-		qmm_block_fast(c, b, mn, n0, w, nn);
-		lla_progress(x, (uint64_t)mn * nn * c->k);
-		return;
-	}
-	if (f16 && b->isa != LLA_ISA_NONE) {
-		/* 2-byte aligned: lla_rows_map's align (or malloc's). */
-		lla_kern_f16(b->isa, b->xb, mn, (const uint16_t *)(const void *)w,
-			     nn, c->k, b->acc + n0, c->n);
-		lla_progress(x, (uint64_t)mn * nn * c->k);
-		return;
-	}
+	(void)slot;
 	if (f16) {
-		for (size_t i = 0; i < (size_t)nn * c->k; i++) {
+		for (size_t i = (size_t)first * c->k;
+		     i < (size_t)(first + nn) * c->k; i++) {
 			uint16_t h;
 
-			memcpy(&h, w + 2 * i, 2);
+			memcpy(&h, j->w + 2 * i, 2);
 			b->wf[i] = lla_h2f(h);
 		}
 	}
-	for (uint32_t i = 0; i < nn; i++) {
-		for (uint32_t r = 0; r < mn; r++) {
+	for (uint32_t i = first; i < first + nn; i++) {
+		for (uint32_t r = 0; r < j->mn; r++) {
 			size_t xo = (size_t)r * c->k;
 			size_t wo = (size_t)i * c->k;
 			float v;
@@ -540,15 +712,41 @@ static void qmm_rows(struct lla_exec *x, const struct lla_cmd_qmm *c,
 					    b->wf + wo, c->k);
 			} else {
 				int32_t dot = dot_i8((const int8_t *)b->xb + xo,
-						     (const int8_t *)w + wo,
+						     (const int8_t *)j->w + wo,
 						     c->k);
 				/* ((float)acc / x_scale) * w_scale */
-				v = ((float)dot / b->xs[r]) * b->ws[n0 + i];
+				v = ((float)dot / b->xs[r]) *
+				    b->ws[j->n0 + i];
 			}
-			b->acc[(size_t)r * c->n + n0 + i] = v;
+			b->acc[(size_t)r * c->n + j->n0 + i] = v;
 		}
-		lla_progress(x, (uint64_t)mn * c->k);
 	}
+	return (uint64_t)j->mn * nn * c->k;
+}
+
+/* Products of @mn activation rows with @nn weight rows at @w. */
+static void qmm_rows(struct lla_exec *x, const struct lla_cmd_qmm *c,
+		     struct qmm_bufs *b, uint32_t mn, uint32_t n0,
+		     const uint8_t *w, uint32_t nn)
+{
+	struct qmm_job j = {
+		.c = c, .b = b, .mn = mn, .n0 = n0, .nn = nn, .w = w,
+	};
+	uint32_t thr = run_threads(b->threads, (uint64_t)mn * nn * c->k);
+	lla_pfor_fn fn;
+
+	if (b->dots) {
+		fn = qmm_item_i8;
+		j.per = item_rows(nn, thr);
+	} else if (b->isa != LLA_ISA_NONE) {
+		fn = qmm_item_f16;
+		j.per = item_rows(nn, thr);
+	} else {
+		/* One weight row per item: the heartbeat as fine as before. */
+		fn = qmm_item_ref;
+		j.per = thr > 1 ? item_rows(nn, thr) : 1;
+	}
+	lla_pfor(thr, (nn + j.per - 1) / j.per, fn, &j, pfor_progress, x);
 }
 
 /* One activation block with all N weight rows, as tlmm_block. */
@@ -614,8 +812,12 @@ int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 		b.ws = lla_alloc(c->n, sizeof(float));
 	}
 	b.isa = isa;
-	if (fast)
-		b.dots = lla_alloc((uint64_t)mb * MM_CHUNK, sizeof(int32_t));
+	b.threads = lla_pool_threads(x->threads);
+	if (fast) {
+		b.dr = min_u32(MM_DOT_ROWS, mb);
+		b.dots = lla_alloc((uint64_t)b.threads * b.dr * MM_CHUNK,
+				   sizeof(int32_t));
+	}
 	if (!b.xb || !b.acc || !b.w || !b.ybuf ||
 	    (f16 ? !f16_fast && !b.wf : (!b.xs || !b.ws)) ||
 	    (fast && !b.dots))

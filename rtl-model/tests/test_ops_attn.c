@@ -4,12 +4,18 @@
  * documented tiled online softmax (its own fp16 conversion and host-side
  * KV cache), compared with memcmp, plus a plain double-precision softmax
  * attention as a sanity check that the result is attention at all.
+ * Then the vector path (LLA_ISA avx2 and up) against the scalar one:
+ * each kernel against its scalar form, and whole commands over head
+ * dims, GQA ratios and prefill lengths across tile and block edges,
+ * memcmp of the entire memory image (outputs and both caches).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../src/internal.h"
+#include "../src/kern.h"
+#include "../src/kern_attn.h"
 #include "tap.h"
 
 #define TEST_SEED	0x452821e638d01377ull
@@ -184,6 +190,27 @@ static float rk_at(const struct prob *p, const uint16_t *c, uint64_t j,
 }
 
 /*
+ * The score dot as documented: 16 lanes, lane d % 16 summing its
+ * products in ascending d from +0, then the pairwise tree (h = 8, 4,
+ * 2, 1: lane j += lane j + h).
+ */
+static float lane_dot(const struct prob *p, const float *q, uint64_t j,
+		      uint32_t kvh)
+{
+	float lane[16] = { 0 };
+
+	for (uint32_t d = 0; d < p->hd; d++) {
+		float pr = q[d] * rk_at(p, p->rk, j, kvh, d);
+
+		lane[d % 16] = lane[d % 16] + pr;
+	}
+	for (uint32_t h = 8; h >= 1; h /= 2)
+		for (uint32_t i = 0; i < h; i++)
+			lane[i] = lane[i] + lane[i + h];
+	return lane[0];
+}
+
+/*
  * The documented algorithm, one (token, head) at a time: append K/V to
  * the reference caches, then per tile: scores, tile max, rescale, add.
  * Output rows (n_head * hd) into out[m][...].
@@ -216,17 +243,9 @@ static void ref_attn(struct env *e, struct prob *p, uint32_t pos,
 				uint64_t j1 = j0 + 64 < len ? j0 + 64 : len;
 				float tmax, mnew, corr;
 
-				for (uint64_t j = j0; j < j1; j++) {
-					float dot = 0.0f;
-
-					for (uint32_t d = 0; d < p->hd; d++) {
-						float pr = q[d] *
-							   rk_at(p, p->rk, j, kvh, d);
-
-						dot = dot + pr;
-					}
-					s[j - j0] = dot * p->scale;
-				}
+				for (uint64_t j = j0; j < j1; j++)
+					s[j - j0] = lane_dot(p, q, j, kvh) *
+						    p->scale;
 				tmax = s[0];
 				for (uint64_t j = j0 + 1; j < j1; j++)
 					if (s[j - j0] > tmax)
@@ -543,12 +562,263 @@ static void test_faults(void)
 	env_free(&e);
 }
 
+
+/* ---------------- vector path == scalar path ---------------- */
+
+/* Every float with bits i * step (both signs) plus the edge cases. */
+static int expf_kernel_matches(int isa)
+{
+	static const float edge[] = {
+		0.0f, -0.0f, -87.0f, 88.0f, -87.00001f, 88.00001f, -103.97f,
+		88.72284f, -103.98f, 88.73f, 1e-30f, -1e-30f, 0.5f, -0.5f,
+		0.34657359f, -0.34657359f, 1000.0f, -1000.0f,
+	};
+	enum { N = 1024 };
+	float x[N], want[N];
+	uint32_t n = 0;
+	int ok = 1;
+
+	for (uint64_t b = 0; b < 0x100000000ull; b += 4099) {
+		x[n] = lla_bits_f32((uint32_t)b);
+		if (++n < N && b + 4099 < 0x100000000ull)
+			continue;
+		if (n < N - sizeof(edge) / sizeof(edge[0]))
+			for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]);
+			     i++)
+				x[n++] = edge[i];
+		for (uint32_t i = 0; i < n; i++)
+			want[i] = lla_expf(x[i]);
+		lla_kern_attn_expf(isa, x, n);
+		ok &= !memcmp(x, want, n * sizeof(float));
+		n = 0;
+	}
+	return ok;
+}
+
+static void fill_rnd(float *f, uint64_t n, float amp)
+{
+	for (uint64_t i = 0; i < n; i++)
+		f[i] = rndf(-amp, amp);
+}
+
+/* Dots and p * v for every head_dim 1..256 against the scalar forms. */
+static void test_attn_kernels(int isa, const char *in)
+{
+	enum { KS = 300, NK = 11 };
+	uint16_t *kh = malloc(NK * KS * 2);
+	float *k = malloc(NK * KS * 4), *v = malloc(NK * KS * 4);
+	float q[256], s[NK], p[NK], acc[256], want[256], conv[KS];
+	int ok_dot = 1, ok_pv = 1, ok_h2f = 1;
+
+	for (uint32_t i = 0; i < NK * KS; i++)
+		kh[i] = lla_f32_to_f16(rndf(-4, 4));
+	kh[5] = 0x0001;		/* subnormal, -0, inf: exact too */
+	kh[6] = 0x8000;
+	kh[7] = 0x7c00;
+	for (uint32_t i = 0; i < NK; i++) {
+		lla_kern_attn_h2f(isa, kh + i * KS, conv, KS - i);
+		for (uint32_t d = 0; d < KS - i; d++)
+			ok_h2f &= lla_bits_of(conv[d]) ==
+				  lla_bits_of(lla_h2f(kh[i * KS + d]));
+	}
+	kh[7] = 0x3c00;
+	for (uint32_t i = 0; i < NK * KS; i++)
+		k[i] = lla_h2f(kh[i]);
+	fill_rnd(v, NK * KS, 3.0f);
+	for (uint32_t hd = 1; hd <= 256; hd++) {
+		float corr = rndf(0, 1);
+
+		fill_rnd(q, hd, 2.0f);
+		lla_kern_attn_dots(isa, q, k, KS, NK, hd, s);
+		for (uint32_t j = 0; j < NK; j++)
+			ok_dot &= lla_bits_of(s[j]) ==
+				  lla_bits_of(lla_dot_f16(q, kh + j * KS, hd));
+		fill_rnd(p, NK, 1.0f);
+		fill_rnd(acc, hd, 5.0f);
+		for (uint32_t d = 0; d < hd; d++) {
+			want[d] = acc[d] * corr;
+			for (uint32_t j = 0; j < NK; j++)
+				want[d] = want[d] + p[j] * v[j * KS + d];
+		}
+		lla_kern_attn_pv(isa, acc, corr, p, v, KS, NK, hd);
+		ok_pv &= !memcmp(acc, want, hd * 4);
+	}
+	tap_ok(ok_h2f, "%s: fp16 tile conversion == lla_h2f (all lengths)", in);
+	tap_ok(ok_dot, "%s: score dots == lla_dot_f16, head_dim 1..256", in);
+	tap_ok(ok_pv, "%s: rescale + p*v == scalar order, head_dim 1..256", in);
+	tap_ok(expf_kernel_matches(isa),
+	       "%s: vector expf == lla_expf (1M floats across the range, "
+	       "NaN, inf, range edges)", in);
+	free(kh);
+	free(k);
+	free(v);
+}
+
+/* The contract's example (hw-spec 7.12) on the command: one key. */
+static void test_lane_example(void)
+{
+	struct env e;
+	struct prob p;
+	float *q, *o;
+
+	env_init(&e, 1 << 20);
+	prob_init(&e, &p, 1, 1, 18, 4, 1);
+	q = qrow(&e, &p, 0);
+	memset(q, 0, 18 * 4);
+	q[0] = 0x1p24f;
+	q[1] = 1.0f;
+	q[17] = 1.0f;
+	for (uint32_t d = 0; d < 18; d++) {
+		krow(&e, &p, p.k, 0)[d] = 1.0f;
+		krow(&e, &p, p.v, 0)[d] = (float)d;
+	}
+	/* the score is 2^24 + 2 either way; check the dot itself */
+	{
+		uint16_t kh[18];
+
+		for (int d = 0; d < 18; d++)
+			kh[d] = 0x3c00;
+		tap_ok(lla_dot_f16(q, kh, 18) == 16777218.0f,
+		       "attn score dot: lanes give 2^24 + 2 (sequential: 2^24)");
+	}
+	run_attn(&e, &p, 0, 1, 0);
+	o = orow(&e, &p, 0);
+	tap_ok(o[3] == 3.0f, "attn: one key -> o = v");
+	prob_free(&p);
+	env_free(&e);
+}
+
+struct dshape {
+	uint32_t hd, group, m;
+	float qamp, scale;	/* scale 0: 1/sqrt(hd) */
+};
+
+/* Run prefill @m at @pos then a decode; the memory image after each. */
+static int isa_prefill_decode(struct env *e, struct prob *p,
+			      const uint8_t *snap, const float *dec,
+			      uint32_t pos, uint32_t m, uint8_t *img1,
+			      uint8_t *img2)
+{
+	uint64_t size = e->flat.size;
+	uint32_t qw = p->n_head * p->hd, kw = p->n_kv * p->hd;
+	int err;
+
+	memcpy(e->flat.data, snap, size);
+	err = run_attn(e, p, pos, m, 0);
+	memcpy(img1, e->flat.data, size);
+	memcpy(qrow(e, p, 0), dec, qw * 4);
+	memcpy(krow(e, p, p->k, 0), dec + qw, kw * 4);
+	memcpy(krow(e, p, p->v, 0), dec + qw + kw, kw * 4);
+	if (!err)
+		err = run_attn(e, p, pos + m, 1, 1);
+	memcpy(img2, e->flat.data, size);
+	return err;
+}
+
+/*
+ * One shape: a 45-token context (the scalar path), then a prefill of m
+ * and a decode, on the scalar path and on @isa, from the same image.
+ */
+static int isa_shape_matches(const struct dshape *sh, int isa)
+{
+	const uint32_t pre = 45, n_kv = 2;
+	struct env e;
+	struct prob p;
+	uint64_t size;
+	uint8_t *snap, *img[4];
+	float *dec;
+	int ok = 1, err = 0;
+
+	env_init(&e, 8 << 20);
+	prob_init(&e, &p, n_kv * sh->group, n_kv, sh->hd, pre + sh->m + 1,
+		  sh->m > pre ? sh->m : pre);
+	if (sh->scale > 0)
+		p.scale = sh->scale;
+	size = e.flat.size;
+	lla_kern_set_isa(LLA_ISA_NONE);
+	fill_inputs(&e, &p, pre, 1.0f);
+	err |= run_attn(&e, &p, 0, pre, 0);
+	fill_inputs(&e, &p, sh->m, sh->qamp);
+	dec = malloc((p.n_head + 2 * n_kv) * sh->hd * 4);
+	fill_rnd(dec, (p.n_head + 2 * n_kv) * sh->hd, sh->qamp);
+	snap = malloc(size);
+	memcpy(snap, e.flat.data, size);
+	for (int i = 0; i < 4; i++)
+		img[i] = malloc(size);
+	err |= isa_prefill_decode(&e, &p, snap, dec, pre, sh->m, img[0],
+				  img[1]);
+	lla_kern_set_isa(isa);
+	err |= isa_prefill_decode(&e, &p, snap, dec, pre, sh->m, img[2],
+				  img[3]);
+	ok = !err && !memcmp(img[0], img[2], size) &&
+	     !memcmp(img[1], img[3], size) && memcmp(img[0], snap, size);
+	for (int i = 0; i < 4; i++)
+		free(img[i]);
+	free(snap);
+	free(dec);
+	prob_free(&p);
+	env_free(&e);
+	return ok;
+}
+
+static void test_isa_commands(int isa, const char *in)
+{
+	static const uint32_t hds[] = { 64, 128, 37 };
+	static const uint32_t groups[] = { 1, 4 };
+	static const uint32_t ms[] = { 1, 7, 64, 300 };
+
+	for (size_t h = 0; h < 3; h++)
+		for (size_t g = 0; g < 2; g++)
+			for (size_t i = 0; i < 4; i++) {
+				struct dshape sh = { hds[h], groups[g], ms[i],
+						     1.0f, 0.0f };
+
+				tap_ok(isa_shape_matches(&sh, isa),
+				       "%s == scalar: hd %u, GQA %u, 45 cached "
+				       "+ prefill %u + decode: outputs and "
+				       "caches memcmp-equal", in, sh.hd,
+				       sh.group, sh.m);
+			}
+	{
+		/* scores up to ~1000: expf's scalar fallback lanes */
+		struct dshape sh = { 64, 4, 130, 8.0f, 4.0f };
+
+		tap_ok(isa_shape_matches(&sh, isa),
+		       "%s == scalar: large scores (expf below -87), "
+		       "prefill 130 + decode memcmp-equal", in);
+	}
+}
+
+static void test_isa_paths(void)
+{
+	int cpu = lla_kern_isa_cpu();
+	/* kernels 4, commands 3 * 2 * 4 + 1 */
+	const int ntests = 4 + 25;
+
+	for (int isa = LLA_ISA_AVX2; isa < LLA_ISA_COUNT; isa++) {
+		const char *in = lla_kern_isa_name(isa);
+
+		if (isa > cpu) {
+			for (int i = 0; i < ntests; i++)
+				tap_skip("not on this CPU",
+					 "attn %s path test %d of %d", in,
+					 i + 1, ntests);
+			continue;
+		}
+		test_attn_kernels(isa, in);
+		test_isa_commands(isa, in);
+	}
+	lla_kern_set_isa(cpu);
+}
+
 int main(void)
 {
 	test_f16_reference();
 	test_gqa_sequence();
 	test_shapes();
 	test_faults();
+	test_lane_example();
+	test_isa_paths();
 	check_valid_cmds();
 	return tap_done();
 }
