@@ -382,6 +382,84 @@ static void test_identity_props(void)
     lla_stop(&t);
 }
 
+/* The device's QOM counter of jobs run on the doorbell thread. */
+static uint64_t inline_jobs(Lla *t)
+{
+    QDict *r = qtest_qmp(t->qts,
+        "{'execute': 'qom-get', 'arguments': {"
+        " 'path': '/machine/peripheral/lla0', 'property': 'inline-jobs' }}");
+    uint64_t n;
+
+    g_assert(qdict_haskey(r, "return"));
+    n = qdict_get_int(r, "return");
+
+    qobject_unref(r);
+    return n;
+}
+
+/*
+ * inline-short (default on): a job of only short commands runs on the
+ * thread that wrote TAIL, so it is complete, its interrupt raised, when
+ * the write returns; a job with a COPY of more than a page, and any job
+ * with inline-short=off, runs on the queue's worker, with the same
+ * result.  The semaphore counts once either way.
+ */
+static void test_inline_short(void)
+{
+    static const char *const props[] = { ",id=lla0",
+                                         ",id=lla0,inline-short=off" };
+    unsigned int p;
+
+    for (p = 0; p < ARRAY_SIZE(props); p++) {
+        bool inl = p == 0;
+        struct lla_completion c;
+        uint8_t buf[64], big[2 * LLA_PAGE_SIZE];
+        uint32_t sem, slot, head;
+        uint64_t iova;
+        size_t len;
+        Env e;
+
+        env_start(&e, props[p]);
+        wr(&e.t, LLA_REG_IRQ_MASK, LLA_IRQ_QUEUE(0) | LLA_IRQ_ERROR);
+
+        len = put_nop(buf, 0);
+        len = put_sem(buf, len, LLA_OP_SEM_SIGNAL, IOVA_DST, 5, LLA_SEM_ADD);
+        iova = put_cmdbuf(&e, 0, buf, len);
+        slot = submit(&e.t, &e.r, iova, len, 7);
+        head = rd(&e.t, LLA_REG_QUEUE(0) + LLA_Q_HEAD);
+        g_assert_cmpuint(inline_jobs(&e.t), ==, inl);
+        if (inl) {
+            /* No wait: done within the doorbell write. */
+            g_assert_cmpuint(head, ==, e.r.tail);
+            g_assert_cmphex(rd(&e.t, LLA_REG_IRQ_STATUS), ==,
+                            LLA_IRQ_QUEUE(0));
+        }
+        g_assert(wait_idle(&e.t, &e.r));
+        compl_read(&e.t, &e.r, slot, &c);
+        g_assert_cmpuint(c.seq, ==, 7);
+        g_assert_cmpuint(c.status, ==, LLA_OK);
+        g_assert_cmpuint(c.cmd_index, ==, 2);
+        qtest_memread(e.t.qts, e.dst_pa, &sem, sizeof(sem));
+        g_assert_cmpuint(le32_to_cpu(sem), ==, 5);
+
+        /* More than a page: never inline, same outcome. */
+        memset(big, 0x5a, sizeof(big));
+        qtest_memwrite(e.t.qts, e.src_pa, big, sizeof(big));
+        len = put_copy(buf, 0, IOVA_SRC, IOVA_DST + 8, sizeof(big) - 8);
+        iova = put_cmdbuf(&e, 1, buf, len);
+        slot = submit(&e.t, &e.r, iova, len, 8);
+        g_assert(wait_idle(&e.t, &e.r));
+        compl_read(&e.t, &e.r, slot, &c);
+        g_assert_cmpuint(c.status, ==, LLA_OK);
+        qtest_memread(e.t.qts, e.dst_pa + 8, big, sizeof(big) - 8);
+        g_assert_cmpuint(big[0], ==, 0x5a);
+        g_assert_cmpuint(big[sizeof(big) - 9], ==, 0x5a);
+        g_assert_cmpuint(qreg64(&e.t, 0, LLA_Q_CNT_JOBS), ==, 2);
+        g_assert_cmpuint(inline_jobs(&e.t), ==, inl);
+        lla_stop(&e.t);
+    }
+}
+
 static void test_nop_copy(void)
 {
     Env e;
@@ -1179,7 +1257,8 @@ static void zc_write(Env *e, uint64_t base, bool scattered, uint64_t off,
 
 enum { ZC_OK, ZC_HOLE, ZC_NOREAD };
 
-static void run_tlmm_zc(bool scattered, unsigned int M, int fault)
+static void run_tlmm_zc(bool scattered, unsigned int M, int fault,
+                        const char *props)
 {
     enum { N = 40, K = 2500, RB = (K + 3) / 4, WOFF = 0x123, MMAX = 3 };
     static int8_t x[MMAX][K], w[K];
@@ -1216,7 +1295,7 @@ static void run_tlmm_zc(bool scattered, unsigned int M, int fault)
         }
     }
 
-    env_start(&e, "");
+    env_start(&e, props);
     base = zalloc(&e.t, 16 * LLA_PAGE_SIZE);
     for (i = 0; i < ZC_PAGES; i++) {
         uint64_t perms = LLA_PTE_READ;
@@ -1281,22 +1360,43 @@ static void run_tlmm_zc(bool scattered, unsigned int M, int fault)
 
 static void test_tlmm_inplace_contiguous(void)
 {
-    run_tlmm_zc(false, 1, ZC_OK);
-    run_tlmm_zc(false, 3, ZC_OK);
+    run_tlmm_zc(false, 1, ZC_OK, "");
+    run_tlmm_zc(false, 3, ZC_OK, "");
 }
 
 static void test_tlmm_inplace_scattered(void)
 {
-    run_tlmm_zc(true, 1, ZC_OK);
-    run_tlmm_zc(true, 3, ZC_OK);
+    run_tlmm_zc(true, 1, ZC_OK, "");
+    run_tlmm_zc(true, 3, ZC_OK, "");
 }
 
 static void test_tlmm_inplace_faults(void)
 {
-    run_tlmm_zc(false, 1, ZC_HOLE);
-    run_tlmm_zc(true, 1, ZC_HOLE);
-    run_tlmm_zc(false, 1, ZC_NOREAD);
-    run_tlmm_zc(true, 1, ZC_NOREAD);
+    run_tlmm_zc(false, 1, ZC_HOLE, "");
+    run_tlmm_zc(true, 1, ZC_HOLE, "");
+    run_tlmm_zc(false, 1, ZC_NOREAD, "");
+    run_tlmm_zc(true, 1, ZC_NOREAD, "");
+}
+
+/*
+ * threads=N: the rtl-model's workers share the arithmetic, the queue's
+ * thread does every access; the bits, counters and faults are the one
+ * thread's.  N = 5 and N = 40 weight rows are not multiples of 2, 3
+ * or 7; N = 5 is fewer rows than 7 threads; M = 1 reads the weights in
+ * place (one page missing: the fault case), M = 3 copies them.
+ */
+static void test_tlmm_threads(void)
+{
+    static const char *const props[] = { ",threads=1", ",threads=2",
+                                         ",threads=3", ",threads=7" };
+    unsigned int i;
+
+    for (i = 0; i < G_N_ELEMENTS(props); i++) {
+        run_tlmm(props[i]);
+        run_tlmm_zc(true, 1, ZC_OK, props[i]);
+        run_tlmm_zc(false, 3, ZC_OK, props[i]);
+        run_tlmm_zc(true, 1, ZC_HOLE, props[i]);
+    }
 }
 
 /*
@@ -2668,9 +2768,12 @@ static void test_command_fuzz(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* QEMU inherits it: share every matmul run (tlmm-threads). */
+    setenv("LLA_SHARE_MACS", "0", 1);
     qtest_add_func("/llmaccel/identity", test_identity);
     qtest_add_func("/llmaccel/identity-props", test_identity_props);
     qtest_add_func("/llmaccel/nop-copy", test_nop_copy);
+    qtest_add_func("/llmaccel/inline-short", test_inline_short);
     qtest_add_func("/llmaccel/mmu-fault", test_mmu_fault);
     qtest_add_func("/llmaccel/bad-command", test_bad_command);
     qtest_add_func("/llmaccel/global-reset", test_global_reset);
@@ -2684,6 +2787,7 @@ int main(int argc, char **argv)
     qtest_add_func("/llmaccel/msix-delivery", test_msix_delivery);
     qtest_add_func("/llmaccel/tlmm-lut", test_tlmm_lut);
     qtest_add_func("/llmaccel/tlmm-direct", test_tlmm_direct);
+    qtest_add_func("/llmaccel/tlmm-threads", test_tlmm_threads);
     qtest_add_func("/llmaccel/tlmm-inplace-contiguous",
                    test_tlmm_inplace_contiguous);
     qtest_add_func("/llmaccel/tlmm-inplace-scattered",
