@@ -19,11 +19,13 @@ ok() {	# ok STATUS DESCRIPTION
 }
 # rmmod once the last job is released (a little after its fence signals;
 # a job never released keeps a module reference and fails this).
+# (Its own counter: the callers loop on i.)
 unload() {
-	i=0
-	while [ "$(cat /sys/module/llmaccel/refcnt)" != 0 ] && [ $i -lt 100 ]; do
+	waited=0
+	while [ "$(cat /sys/module/llmaccel/refcnt)" != 0 ] &&
+		[ $waited -lt 100 ]; do
 		sleep 0.1
-		i=$((i + 1))
+		waited=$((waited + 1))
 	done
 	rmmod llmaccel
 }
