@@ -6,8 +6,8 @@
  * then QMM I8 and the QMM F16 output head (reference vs fast).  All
  * engines run in this one process through the internal entry points
  * (kern.h) on the same data; the fast kernels run on lla_kern_isa()'s
- * path (LLA_ISA=scalar|avx2|avx-vnni forces one).  Prints a table;
- * figures are measured, never asserted.
+ * path (LLA_ISA=scalar|avx2|avx-vnni|avx512-vnni forces one).  Prints
+ * a table; figures are measured, never asserted.
  */
 #include <stdio.h>
 #include <stdlib.h>

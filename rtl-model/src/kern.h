@@ -33,13 +33,18 @@ int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 
 /*
  * Vector instruction sets of the kernels, in increasing order; each
- * level includes the ones below.  Names (LLA_ISA, lla_kern_isa_name):
- * "scalar", "avx2", "avx-vnni".
+ * level includes the ones below, so "isa >= LLA_ISA_AVX2" is the test
+ * for an AVX2 kernel on every path.  Names (LLA_ISA,
+ * lla_kern_isa_name): "scalar", "avx2", "avx-vnni", "avx512-vnni".
+ * A CPU with AVX512-VNNI but without AVX-VNNI (VEX) still runs the
+ * avx-vnni level: its ymm vpdpbusd kernels then use the EVEX encoding
+ * (lla_kern_vnni_evex), so the levels stay ordered on every CPU.
  */
 enum lla_kern_isa {
 	LLA_ISA_NONE = 0,	/* scalar reference only */
 	LLA_ISA_AVX2 = 1,	/* AVX2 + F16C */
-	LLA_ISA_AVXVNNI = 2,	/* AVX2 + F16C + AVX-VNNI (vpdpbusd on ymm) */
+	LLA_ISA_AVXVNNI = 2,	/* AVX2 + F16C + vpdpbusd on ymm */
+	LLA_ISA_AVX512VNNI = 3,	/* the above + AVX-512 F, BW, VL, VNNI */
 	LLA_ISA_COUNT
 };
 /*
@@ -60,6 +65,13 @@ int lla_kern_isa_cpu(void);
 int lla_kern_set_isa(int isa);
 const char *lla_kern_isa_name(int isa);		/* "?" if unknown */
 int lla_kern_isa_parse(const char *name);	/* -1 if unknown / NULL */
+/*
+ * 1 if the avx-vnni level's ymm vpdpbusd is to be EVEX encoded (the CPU
+ * has AVX512-VNNI + VL but not AVX-VNNI), else 0.  A test may force 1 on
+ * a CPU with AVX512-VNNI (else LLA_ERR_UNSUPPORTED) to cover that code.
+ */
+int lla_kern_vnni_evex(void);
+int lla_kern_set_vnni_evex(int on);
 
 /*
  * Ternary kernels work on blocks of 32 weight bytes: 128 weights for T2,
@@ -93,6 +105,14 @@ void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
 /* The same for QMM I8: plain int8 rows of @k, X rows @k bytes apart. */
 void lla_kern_i8(int isa, const int8_t *x, uint32_t rows, const int8_t *w,
 		 uint32_t nw, uint32_t k, int32_t *dots, uint64_t ldd);
+
+/* The LLA_ISA_AVX512VNNI kernels behind the two above (kern_avx512.c). */
+void lla_kern_tern_avx512(uint8_t wfmt, const int8_t *xp, uint64_t xstride,
+			  const int32_t *xsum, uint32_t rows,
+			  const uint8_t *w, uint32_t rb, uint32_t nw,
+			  int32_t *dots, uint64_t ldd, uint8_t *scratch);
+void lla_kern_i8_avx512(const int8_t *x, uint32_t rows, const int8_t *w,
+			uint32_t nw, uint32_t k, int32_t *dots, uint64_t ldd);
 
 /*
  * QMM F16: out[r * ldo + i] = the contract's lane-ordered fp32 dot

@@ -34,7 +34,8 @@
  * weight rows are decoded once into a scratch buffer of code bytes
  * (t5_decode_row) and reused by every activation row.
  *
- * AVX-VNNI (kern_body.h is compiled twice): _mm256_dpbusd_avx_epi32
+ * AVX-VNNI (kern_body.h is compiled three times: AVX2, AVX-VNNI and
+ * the same EVEX encoded): _mm256_dpbusd_avx_epi32
  * replaces maddubs + int16 add + madd + add; it adds the four u8 x s8
  * products of a lane into int32 without saturation, so it is exact too.
  *
@@ -192,9 +193,26 @@ AVX2_INLINE int32_t hsum32(__m256i v)
 
 #define KT_VNNI		1
 #define KT_SUF		vnni
+#define KT_DPBUSD	_mm256_dpbusd_avx_epi32
 #define KT_FN		__attribute__((target("avx2,avxvnni")))
 #define KT_INLINE	static inline __attribute__((target("avx2,avxvnni"), \
 							    always_inline))
+#include "kern_body.h"
+#undef KT_SUF
+#undef KT_DPBUSD
+#undef KT_FN
+#undef KT_INLINE
+
+/*
+ * The same kernels EVEX encoded, for the avx-vnni level on CPUs that
+ * have AVX512-VNNI but not AVX-VNNI (lla_kern_vnni_evex).
+ */
+#define KT_SUF		vnniev
+#define KT_DPBUSD	_mm256_dpbusd_epi32
+#define KT_FN		__attribute__((target("avx2,avx512vl,avx512vnni")))
+#define KT_INLINE	static inline __attribute__(( \
+				target("avx2,avx512vl,avx512vnni"), \
+				always_inline))
 #include "kern_body.h"
 
 void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
@@ -202,7 +220,13 @@ void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
 		   const uint8_t *w, uint32_t rb, uint32_t nw, int32_t *dots,
 		   uint64_t ldd, uint8_t *scratch)
 {
-	if (isa >= LLA_ISA_AVXVNNI)
+	if (isa >= LLA_ISA_AVX512VNNI)
+		lla_kern_tern_avx512(wfmt, xp, xstride, xsum, rows, w, rb, nw,
+				     dots, ldd, scratch);
+	else if (isa == LLA_ISA_AVXVNNI && lla_kern_vnni_evex())
+		tern_vnniev(wfmt, xp, xstride, xsum, rows, w, rb, nw, dots,
+			    ldd, scratch);
+	else if (isa == LLA_ISA_AVXVNNI)
 		tern_vnni(wfmt, xp, xstride, xsum, rows, w, rb, nw, dots, ldd,
 			  scratch);
 	else
@@ -213,7 +237,11 @@ void lla_kern_tern(int isa, uint8_t wfmt, const int8_t *xp,
 void lla_kern_i8(int isa, const int8_t *x, uint32_t rows, const int8_t *w,
 		 uint32_t nw, uint32_t k, int32_t *dots, uint64_t ldd)
 {
-	if (isa >= LLA_ISA_AVXVNNI)
+	if (isa >= LLA_ISA_AVX512VNNI)
+		lla_kern_i8_avx512(x, rows, w, nw, k, dots, ldd);
+	else if (isa == LLA_ISA_AVXVNNI && lla_kern_vnni_evex())
+		i8_vnniev(x, rows, w, nw, k, dots, ldd);
+	else if (isa == LLA_ISA_AVXVNNI)
 		i8_vnni(x, rows, w, nw, k, dots, ldd);
 	else
 		i8_avx2(x, rows, w, nw, k, dots, ldd);

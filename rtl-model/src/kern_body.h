@@ -4,8 +4,9 @@
  * instruction set: KT_VNNI 0 (AVX2: _mm256_maddubs_epi16 summed in int16
  * per block, widened with _mm256_madd_epi16) or 1 (AVX-VNNI:
  * _mm256_dpbusd_avx_epi32, which adds the four u8 x s8 products of a
- * lane into int32 without saturation).  KT_INLINE/KT_FN carry the
- * target attributes, KT(name) the per-ISA suffix.  Not a public header.
+ * lane into int32 without saturation; KT_DPBUSD is its VEX or, on CPUs
+ * with AVX512-VNNI only, EVEX form).  KT_INLINE/KT_FN carry the target
+ * attributes, KT(name) the per-ISA suffix.  Not a public header.
  */
 
 /* One block of codes c[0..per) against one permuted activation row. */
@@ -21,11 +22,11 @@ KT_INLINE __m256i KT(block_dot)(__m256i acc, const __m256i c[5], int per,
 
 #pragma GCC unroll 8
 	for (int i = 0; i < 2; i++)
-		s[i] = _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), c[i],
+		s[i] = KT_DPBUSD(_mm256_setzero_si256(), c[i],
 			_mm256_loadu_si256((const __m256i *)(xr + 32 * i)));
 #pragma GCC unroll 8
 	for (int i = 2; i < per; i++)
-		s[i & 1] = _mm256_dpbusd_avx_epi32(s[i & 1], c[i],
+		s[i & 1] = KT_DPBUSD(s[i & 1], c[i],
 			_mm256_loadu_si256((const __m256i *)(xr + 32 * i)));
 	return _mm256_add_epi32(acc, _mm256_add_epi32(s[0], s[1]));
 #else
@@ -224,7 +225,7 @@ KT_INLINE void KT(i8_dot)(const int8_t *x, uint32_t k, const int8_t *w,
 #pragma GCC unroll 8
 		for (int r = 0; r < R; r++)	/* no chain through acc */
 			acc[r] = _mm256_add_epi32(acc[r],
-				_mm256_dpbusd_avx_epi32(_mm256_setzero_si256(),
+				KT_DPBUSD(_mm256_setzero_si256(),
 					wu, _mm256_loadu_si256((const __m256i *)
 						(x + (size_t)r * k + j))));
 #else

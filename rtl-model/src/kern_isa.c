@@ -7,7 +7,7 @@
  * cpuid is a VM exit under a hypervisor, so it must not run per
  * command.  The path in use is then the best the CPU has, or the one
  * named by the environment variable LLA_ISA (read once, on that same
- * first call), or the one a test set with lla_kern_set_isa().  These two
+ * first call), or the one a test set with lla_kern_set_isa().  These
  * atomics are the rtl-model's only process-wide state besides the
  * worker pool (pool.c); racing first calls compute the same values, so
  * no lock is needed.
@@ -21,32 +21,69 @@ static const char *const isa_names[LLA_ISA_COUNT] = {
 	[LLA_ISA_NONE] = "scalar",
 	[LLA_ISA_AVX2] = "avx2",
 	[LLA_ISA_AVXVNNI] = "avx-vnni",
+	[LLA_ISA_AVX512VNNI] = "avx512-vnni",
 };
 
 /* -1 until known. */
 static atomic_int cpu_isa = -1;
 static atomic_int cur_isa = -1;
+/*
+ * Set by detect() before cpu_isa: the CPU has AVX512-VNNI + VL usable
+ * by the OS, has AVX-VNNI; the avx-vnni level's encoding in use.
+ */
+static atomic_int cpu_evex_ok;
+static atomic_int cpu_vex_vnni;
+static atomic_int vnni_evex;
 
 #if defined(__x86_64__) && !defined(LLA_NO_SIMD)
 #include <cpuid.h>
 
 /*
- * AVX2 and AVX-512 through the compiler's runtime (which checks XCR0 for
- * the ymm/zmm/opmask state); F16C (CPUID.1:ECX bit 29, every AVX2 CPU
- * has it, but a hypervisor may hide it) and AVX-VNNI
- * (CPUID.(EAX=7,ECX=1):EAX bit 4) read directly, since not every
- * compiler's __builtin_cpu_supports knows them.
+ * AVX2 through the compiler's runtime (which checks XCR0 for the ymm
+ * state); F16C (CPUID.1:ECX bit 29, every AVX2 CPU has it, but a
+ * hypervisor may hide it), AVX-VNNI (CPUID.(EAX=7,ECX=1):EAX bit 4) and
+ * AVX-512 read directly, since not every compiler's
+ * __builtin_cpu_supports knows them.
  */
+/* OSXSAVE, and XCR0 enables SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM. */
+static int os_zmm(void)
+{
+	unsigned int a, b, c, d, lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27)))
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	return (lo & 0xe6u) == 0xe6u;
+}
+
+/* CPUID.(7,0): EBX F (16), BW (30), VL (31); ECX VNNI (11). */
+static int has_avx512vnni(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+	       (b & (1u << 16)) && (b & (1u << 30)) && (b & (1u << 31)) &&
+	       (c & (1u << 11)) && os_zmm();
+}
+
 static int detect(void)
 {
 	unsigned int a, b, c, d;
+	int vex_vnni, z;
+
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx2") || !__get_cpuid(1, &a, &b, &c, &d) ||
 	    !(c & (1u << 29)))
 		return LLA_ISA_NONE;
-	if (__get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4)))
-		return LLA_ISA_AVXVNNI;
-	return LLA_ISA_AVX2;
+	vex_vnni = __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));
+	z = has_avx512vnni();
+	atomic_store(&cpu_evex_ok, z);
+	atomic_store(&cpu_vex_vnni, vex_vnni);
+	atomic_store(&vnni_evex, z && !vex_vnni);
+	if (z)
+		return LLA_ISA_AVX512VNNI;
+	return vex_vnni ? LLA_ISA_AVXVNNI : LLA_ISA_AVX2;
 }
 #else
 static int detect(void)
@@ -103,5 +140,23 @@ int lla_kern_set_isa(int isa)
 	if (isa > lla_kern_isa_cpu())
 		return LLA_ERR_UNSUPPORTED;
 	atomic_store(&cur_isa, isa);
+	return LLA_OK;
+}
+
+int lla_kern_vnni_evex(void)
+{
+	lla_kern_isa_cpu();
+	return atomic_load_explicit(&vnni_evex, memory_order_relaxed);
+}
+
+int lla_kern_set_vnni_evex(int on)
+{
+	lla_kern_isa_cpu();
+	if (on && !atomic_load(&cpu_evex_ok))
+		return LLA_ERR_UNSUPPORTED;
+	/* VEX needs AVX-VNNI; without any VNNI the flag is never used */
+	if (!on && atomic_load(&cpu_evex_ok) && !atomic_load(&cpu_vex_vnni))
+		return LLA_ERR_UNSUPPORTED;
+	atomic_store(&vnni_evex, !!on);
 	return LLA_OK;
 }

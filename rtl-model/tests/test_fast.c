@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fast TLMM/QMM kernels against the scalar reference, on every
- * instruction-set path (kern.h: scalar, AVX2, AVX-VNNI).
+ * instruction-set path (kern.h: scalar, AVX2, AVX-VNNI, AVX-512 VNNI).
  *
  * 0. Path selection: lla_kern_set_isa() accepts exactly the paths the
  *    CPU has; LLA_ISA (read once per process) forces each of them, seen
@@ -11,7 +11,10 @@
  *    rows (the 4-row and 1-row kernels), odd K, invalid codes and
  *    extreme activations; QMM F16 against the contract's 16-lane order
  *    written out here (with its own fp16 decoding), with subnormal
- *    halves, overflow to infinity and signed zeros.
+ *    halves, overflow to infinity and signed zeros.  A sweep of fixed
+ *    shapes hits every vector width's tails (M = 1, 3, 4, 5, 17; N odd
+ *    and even; K around multiples of 32, 64, 128 and 160), and the
+ *    avx-vnni kernels also run EVEX encoded where the CPU allows.
  * 2. Whole TLMM (T2, T5) and QMM (I8, F16) commands, the opcodes with a
  *    fast path: the same memory image is run through the scalar
  *    reference (lla_tlmm_run/lla_qmm_run with LLA_ENG_REF) and the fast
@@ -308,6 +311,8 @@ static void test_kernel_f16(int isa)
 	       in, cases + 40, bad);
 }
 
+static int kern_shapes(int isa);
+
 static void test_kernels(int isa)
 {
 	static const uint8_t fmts[] = { LLA_WFMT_T2, LLA_WFMT_T5, LLA_WFMT_I8 };
@@ -336,6 +341,63 @@ static void test_kernels(int isa)
 		tap_ok(bad == 0, "%s %s kernel exact at K = 65536 with x in {-128, 127} and all-invalid / all -1 / all +1 (I8: -128 / 127) weights",
 		       in, fmt_name(f));
 	}
+	tap_ok(kern_shapes(isa) == 0,
+	       "%s T2/T5/I8 kernels on the tail shapes (M 1, 3, 4, 5, 17 x N 1..9 x K around 32/64/128/160 multiples)",
+	       in);
+}
+
+/*
+ * The fixed shapes: every M the 1- and 4-row tiles leave over, N odd
+ * and even around the weight-row tiles (1, 2, 4), K with partial 32-,
+ * 64-byte and two-block (T5) steps.  Returns the wrong dots.
+ */
+static int kern_shapes(int isa)
+{
+	static const uint8_t fmts[] = { LLA_WFMT_T2, LLA_WFMT_T5, LLA_WFMT_I8 };
+	static const uint32_t ms[] = { 1, 3, 4, 5, 17 };
+	static const uint32_t ns[] = { 1, 2, 3, 5, 8, 9 };
+	static const uint32_t ks[] = {
+		1, 31, 63, 64, 65, 96, 127, 128, 129, 159, 160, 161, 191,
+		255, 256, 257, 319, 320, 321, 383, 385, 481, 511, 513, 639,
+		641,
+	};
+	int bad = 0;
+
+	for (size_t fi = 0; fi < 3; fi++)
+		for (size_t mi = 0; mi < sizeof(ms) / sizeof(ms[0]); mi++)
+			for (size_t ni = 0; ni < sizeof(ns) / sizeof(ns[0]); ni++)
+				for (size_t ki = 0;
+				     ki < sizeof(ks) / sizeof(ks[0]); ki++)
+					bad += kern_case(isa, fmts[fi], ms[mi],
+							 ns[ni], ks[ki],
+							 (int)(rnd() % 5),
+							 (int)(rnd() % 5));
+	return bad;
+}
+
+/*
+ * The avx-vnni kernels EVEX encoded, as CPUs with AVX512-VNNI but no
+ * AVX-VNNI run them; a SKIP where this CPU has no AVX512-VNNI.
+ */
+static void test_vnni_evex(void)
+{
+	int was = lla_kern_vnni_evex(), bad = 0;
+
+	if (lla_kern_isa_cpu() < LLA_ISA_AVXVNNI ||
+	    lla_kern_set_vnni_evex(1) != LLA_OK) {
+		tap_skip("this CPU has no AVX512-VNNI",
+			 "avx-vnni kernels, EVEX encoded");
+		return;
+	}
+	for (int c = 0; c < 60; c++)
+		bad += kern_case(LLA_ISA_AVXVNNI, (uint8_t[]){ LLA_WFMT_T2,
+				 LLA_WFMT_T5, LLA_WFMT_I8 }[c % 3],
+				 rnd_in(1, 9), rnd_in(1, 20), pick_k(3000),
+				 (int)(rnd() % 5), (int)(rnd() % 5));
+	bad += kern_shapes(LLA_ISA_AVXVNNI);
+	lla_kern_set_vnni_evex(was);
+	tap_ok(bad == 0, "avx-vnni T2/T5/I8 kernels EVEX encoded == naive dot (random cases and tail shapes): %d wrong",
+	       bad);
 }
 
 /* ---------------- 2. whole commands ---------------- */
@@ -717,8 +779,8 @@ static void test_path(int isa, uint8_t *base, uint8_t **imgs)
 {
 	const char *in = lla_kern_isa_name(isa);
 	int kern = isa != LLA_ISA_NONE;
-	/* kernels: 3 + 3 + F16; commands: 6 x 2 TLMM, 2 QMM; fault */
-	int ntests = (kern ? 7 : 0) + 12 + 2 + 1;
+	/* kernels: 3 + 3 + shapes + F16; commands: 6 x 2 TLMM, 2 QMM; fault */
+	int ntests = (kern ? 8 : 0) + 12 + 2 + 1;
 
 	if (isa > lla_kern_isa_cpu()) {
 		char why[64];
@@ -791,6 +853,7 @@ int main(int argc, char **argv)
 	test_f16_example();
 	for (int isa = 0; isa < LLA_ISA_COUNT; isa++)
 		test_path(isa, base, imgs);
+	test_vnni_evex();
 	for (int isa = 0; isa < LLA_ISA_COUNT; isa++)
 		tap_diag("path %s: %s", lla_kern_isa_name(isa),
 			 isa <= cpu ? "tested" : "SKIPPED, not on this CPU");
