@@ -100,23 +100,17 @@ static void ref_decode_row(uint8_t wfmt, const uint8_t *src, uint32_t k,
 	}
 }
 
-/* RMSNorm with gamma of @m rows of @k, in place into @y. */
+/*
+ * RMSNorm with gamma of @m rows of @k into @y: the rtl-model's own
+ * reference (lla_rms_norm), so the sum-of-squares lane order of the
+ * contract is written down once.
+ */
 static void ref_rmsnorm(const float *x, uint32_t m, uint32_t k,
 			const float *gamma, float eps, float *y)
 {
-	for (uint32_t r = 0; r < m; r++) {
-		const float *xr = x + (size_t)r * k;
-		float *yr = y + (size_t)r * k;
-		float ss = 0.0f, inv;
-
-		for (uint32_t i = 0; i < k; i++)
-			ss = ss + xr[i] * xr[i];
-		inv = 1.0f / sqrtf(ss / (float)k + eps);
-		for (uint32_t i = 0; i < k; i++) {
-			yr[i] = xr[i] * inv;
-			yr[i] = yr[i] * gamma[i];
-		}
-	}
+	for (uint32_t r = 0; r < m; r++)
+		lla_rms_norm(x + (size_t)r * k, k, eps, gamma,
+			     y + (size_t)r * k);
 }
 
 /* RMSNorm then absmax int8: q [m][k], s [m]. */

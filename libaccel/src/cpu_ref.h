@@ -5,8 +5,8 @@
  * struct mdl_desc: no command buffer, no lla_execute().  It exists to
  * prove the runner's command buffers bit for bit: same logits (memcmp),
  * same sampled tokens.  Uses only the rtl-model's scalar primitives
- * (lla_quant_row, lla_expf, lla_act, lla_f32_to_f16, lla_f16_to_f32,
- * lla_rng_uniform) and the RoPE table of lla_rope_table().
+ * (lla_rms_norm, lla_quant_row, lla_expf, lla_act, lla_f32_to_f16,
+ * lla_f16_to_f32, lla_rng_uniform) and the RoPE table of lla_rope_table().
  */
 #ifndef ACCEL_CPU_REF_H
 #define ACCEL_CPU_REF_H

@@ -335,11 +335,16 @@ static void test_every_opcode(void)
 	ok = 1;
 	for (int m = 0; m < NM; m++) {
 		const float *x = (const float *)((uint8_t *)map(nx) + m * 48);
-		float y[NKK], ss = 0.0f, r, s;
+		float y[NKK], lane[16] = { 0 }, ss, r, s;
 		int8_t q[NKK];
 
+		/* 16 lanes and the tree 8, 4, 2, 1 (hw-spec 7.5) */
 		for (int k = 0; k < NKK; k++)
-			ss = ss + x[k] * x[k];
+			lane[k % 16] = lane[k % 16] + x[k] * x[k];
+		for (int h = 8; h >= 1; h /= 2)
+			for (int j = 0; j < h; j++)
+				lane[j] = lane[j] + lane[j + h];
+		ss = lane[0];
 		r = 1.0f / sqrtf(ss / (float)NKK + 1e-5f);
 		for (int k = 0; k < NKK; k++)
 			y[k] = x[k] * r * ((float *)map(ng))[k];

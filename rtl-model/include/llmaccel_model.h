@@ -244,6 +244,18 @@ uint32_t lla_f32_bits(float f);
 #define LLA_F16_LANES	16
 float lla_dot_f16(const float *x, const uint16_t *w, uint32_t k);
 
+/*
+ * RMSNorm of NORM_QUANT (hw-spec section 7.5).  lla_sumsq_f32 is
+ * sum x[i] * x[i] in the lanes and tree of lla_dot_f16 (products
+ * x[i] * x[i]); lla_rms_scale is r = 1.0f / sqrtf(ss / (float)k + eps);
+ * lla_rms_norm writes y[i] = x[i] * r, then y[i] = y[i] * gamma[i] when
+ * @gamma is not NULL (@y may be @x).
+ */
+float lla_sumsq_f32(const float *x, uint32_t k);
+float lla_rms_scale(float ss, uint32_t k, float eps);
+void lla_rms_norm(const float *x, uint32_t k, float eps, const float *gamma,
+		  float *y);
+
 /* Absmax int8 quantization of one row: returns s = 127 / max(amax, 1e-5). */
 float lla_quant_row(const float *x, uint32_t k, int8_t *q);
 /* Round half to even, then clamp to [-128, 127]. */

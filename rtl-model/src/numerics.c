@@ -90,6 +90,39 @@ float lla_dot_f16(const float *x, const uint16_t *w, uint32_t k)
 	return lla_f16_lane_tree(s);
 }
 
+/*
+ * NORM_QUANT's sum of squares (hw-spec section 7.5) in the lanes and
+ * tree of lla_dot_f16: the contract names one lane structure for every
+ * fp32 reduction of the element-wise units, so a SIMD kernel can
+ * reproduce the bits.
+ */
+float lla_sumsq_f32(const float *x, uint32_t k)
+{
+	float s[LLA_F16_LANES] = { 0 };
+
+	for (uint32_t i = 0; i < k; i++)
+		s[i % LLA_F16_LANES] = s[i % LLA_F16_LANES] + x[i] * x[i];
+	return lla_f16_lane_tree(s);
+}
+
+float lla_rms_scale(float ss, uint32_t k, float eps)
+{
+	/* sqrtf is correctly rounded (IEEE), so this stays bit-exact. */
+	return 1.0f / sqrtf(ss / (float)k + eps);
+}
+
+void lla_rms_norm(const float *x, uint32_t k, float eps, const float *gamma,
+		  float *y)
+{
+	float r = lla_rms_scale(lla_sumsq_f32(x, k), k, eps);
+
+	for (uint32_t i = 0; i < k; i++)
+		y[i] = x[i] * r;
+	if (gamma)
+		for (uint32_t i = 0; i < k; i++)
+			y[i] = y[i] * gamma[i];
+}
+
 /* ---------------- int8 quantization ---------------- */
 
 int8_t lla_quant_one(float v)

@@ -27,6 +27,7 @@
 #include "internal.h"
 #include "kern.h"
 #include "kern_attn.h"
+#include "kern_misc.h"
 
 #define QBLK	LLA_ATTN_TILE	/* query tokens per block */
 
@@ -63,8 +64,7 @@ static int attn_store_kv(struct lla_exec *x, struct attn_ctx *a, uint32_t t,
 			     (uint64_t)a->kv_elems * sizeof(float));
 		if (err)
 			return err;
-		for (uint32_t e = 0; e < a->kv_elems; e++)
-			a->rawv[e] = lla_f32_to_f16(a->vt[e]);
+		lla_kmisc_f32_to_f16(a->isa, a->vt, a->rawv, a->kv_elems);
 		err = lla_wr(x, dst[i] + row * a->cache_row, a->rawv,
 			     a->cache_row);
 		if (err)

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Element-wise commands: ROPE (NEOX), ELTWISE and EMBED (row gather). */
+/*
+ * Element-wise commands: ROPE (NEOX), ELTWISE and EMBED (row gather).
+ * Per element, so the kernels of lla_kern_isa() (kern_misc.h) give the
+ * reference's bits without any order of their own.
+ */
 #include <stdlib.h>
-#include "internal.h"
+#include "kern.h"
+#include "kern_misc.h"
 
 #define LLA_ELT_CHUNK	(1u << 16)	/* elements per staging buffer */
 
@@ -17,7 +22,7 @@ static int rope_base(struct lla_exec *x, const struct lla_cmd_rope *c,
 }
 
 /* Rotate one row of n_head heads in place with angle row @t. */
-static void rope_row(float *row, const float *t, uint32_t n_head,
+static void rope_row(int isa, float *row, const float *t, uint32_t n_head,
 		     uint32_t hd)
 {
 	uint32_t half = hd / 2;
@@ -25,6 +30,8 @@ static void rope_row(float *row, const float *t, uint32_t n_head,
 	for (uint32_t h = 0; h < n_head; h++) {
 		float *v = row + (uint64_t)h * hd;
 
+		if (isa >= LLA_ISA_AVX2 && lla_kmisc_rope_head(isa, v, t, hd))
+			continue;
 		for (uint32_t i = 0; i < half; i++) {
 			float cs = t[2 * i], sn = t[2 * i + 1];
 			float x0 = v[i], x1 = v[i + half];
@@ -40,6 +47,7 @@ int lla_op_rope(struct lla_exec *x, const struct lla_cmd_rope *c)
 	uint64_t row_bytes = (uint64_t)c->n_head * c->head_dim * sizeof(float);
 	uint64_t tab_bytes = (uint64_t)c->head_dim * sizeof(float);
 	float *row = NULL, *tab = NULL;
+	int isa = lla_kern_isa();
 	uint64_t base;
 	int err;
 
@@ -64,7 +72,7 @@ int lla_op_rope(struct lla_exec *x, const struct lla_cmd_rope *c)
 		err = lla_rd(x, xa, row, row_bytes);
 		if (err)
 			goto out;
-		rope_row(row, tab, c->n_head, c->head_dim);
+		rope_row(isa, row, tab, c->n_head, c->head_dim);
 		err = lla_wr(x, xa, row, row_bytes);
 		if (err)
 			goto out;
@@ -111,6 +119,7 @@ int lla_op_eltwise(struct lla_exec *x, const struct lla_cmd_eltwise *c)
 	uint32_t chunk = c->count < LLA_ELT_CHUNK ? c->count : LLA_ELT_CHUNK;
 	float *a = lla_alloc(chunk, sizeof(float));
 	float *b = binary ? lla_alloc(chunk, sizeof(float)) : NULL;
+	int isa = lla_kern_isa();
 	int err = LLA_ERR_NOMEM;
 
 	if (!a || (binary && !b))
@@ -127,7 +136,9 @@ int lla_op_eltwise(struct lla_exec *x, const struct lla_cmd_eltwise *c)
 			err = lla_rd(x, c->b_iova + boff, b, bytes);
 		if (err)
 			break;
-		elt_apply(c, a, b, n);
+		if (isa < LLA_ISA_AVX2 ||
+		    !lla_kmisc_elt(isa, c->op, lla_bits_f32(c->imm), a, b, n))
+			elt_apply(c, a, b, n);
 		err = lla_wr(x, c->y_iova + boff, a, bytes);
 		if (err)
 			break;
@@ -140,7 +151,7 @@ out:
 
 /* Gather one table row as fp32 into @y (dim elements). */
 static int embed_row(struct lla_exec *x, const struct lla_cmd_embed *c,
-		     uint32_t id, void *raw, float *y)
+		     int isa, uint32_t id, void *raw, float *y)
 {
 	uint64_t esz = c->dtype == LLA_DTYPE_F16 ? 2 : 4;
 	uint64_t addr = c->table_iova + (uint64_t)id * c->table_stride;
@@ -151,6 +162,10 @@ static int embed_row(struct lla_exec *x, const struct lla_cmd_embed *c,
 	err = lla_rd(x, addr, raw, (uint64_t)c->dim * 2);
 	if (err)
 		return err;
+	if (isa >= LLA_ISA_AVX2) {
+		lla_kmisc_h2f(isa, raw, y, c->dim);
+		return LLA_OK;
+	}
 	for (uint32_t i = 0; i < c->dim; i++)
 		y[i] = lla_f16_to_f32(((const uint16_t *)raw)[i]);
 	return LLA_OK;
@@ -161,6 +176,7 @@ int lla_op_embed(struct lla_exec *x, const struct lla_cmd_embed *c)
 	int32_t *ids = lla_alloc(c->m, sizeof(int32_t));
 	uint16_t *raw = lla_alloc(c->dim, sizeof(uint16_t));
 	float *y = lla_alloc(c->dim, sizeof(float));
+	int isa = lla_kern_isa();
 	int err = LLA_ERR_NOMEM;
 
 	if (!ids || !raw || !y)
@@ -176,7 +192,7 @@ int lla_op_embed(struct lla_exec *x, const struct lla_cmd_embed *c)
 		}
 	}
 	for (uint32_t m = 0; m < c->m; m++) {
-		err = embed_row(x, c, (uint32_t)ids[m], raw, y);
+		err = embed_row(x, c, isa, (uint32_t)ids[m], raw, y);
 		if (err)
 			goto out;
 		err = lla_wr(x, c->y_iova + (uint64_t)m * c->y_stride, y,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * NORM_QUANT against hand-checked rows and an independent fp32
- * transcription of the documented order (sequential sum of squares,
+ * transcription of the documented order (sum of squares in 16 lanes,
+ * lane j over k = j, j+16, ..., then the tree 8, 4, 2, 1 of hw-spec 7.4;
  * r = 1 / sqrt(ss / K + eps), y = x * r * gamma; absmax int8 with
  * s = 127 / max(amax, 1e-5), round half to even).
  */
@@ -30,13 +31,17 @@ static int is_filled(const void *p, int byte, size_t n)
 static void ref_norm(const float *x, uint32_t k, float eps,
 		     const float *gamma, float *y)
 {
-	float ss = 0.0f, mean, r;
+	float lane[16] = { 0 }, ss, mean, r;
 
 	for (uint32_t i = 0; i < k; i++) {
 		float sq = x[i] * x[i];
 
-		ss = ss + sq;
+		lane[i % 16] = lane[i % 16] + sq;
 	}
+	for (int h = 8; h >= 1; h /= 2)
+		for (int j = 0; j < h; j++)
+			lane[j] = lane[j] + lane[j + h];
+	ss = lane[0];
 	mean = ss / (float)k + eps;
 	/* correctly rounded double sqrt then float: equals sqrtf */
 	r = 1.0f / (float)sqrt((double)mean);
@@ -243,6 +248,34 @@ static void test_hand(void)
 		tap_ok(q[0] == 95 && q[1] == 127 &&
 		       fabs(s - 112.2531846) < 1e-4,
 		       "quant: hand example q = 95 127, s = 112.2532");
+	}
+	{
+		/*
+		 * The lane order decides the bits (hw-spec 7.5): K = 32,
+		 * x[0] = 4096, the other 31 are 1, eps 0.  Lane 0 = 2^24 + 1
+		 * = 2^24 (tie to even), lanes 1..15 = 2 each; the tree adds
+		 * the small lanes first: ss = 2^24 + 30 = 16777246,
+		 * r = 1 / sqrtf(ss / 32) = 0x3ab504e8.  A sequential sum
+		 * rounds every + 1 away: ss = 2^24, r = 2^-9.5 = 0x3ab504f3.
+		 * y[1] = 1 * r shows r.
+		 */
+		float x[32], r;
+		uint32_t rb;
+
+		for (int i = 0; i < 32; i++)
+			x[i] = i ? 1.0f : 4096.0f;
+		nq_setup(&e, &n, 1, 32);
+		memcpy(P(&e, n.x), x, sizeof(x));
+		n.gamma = 0;
+		n.eps = 0.0f;
+		n.flags = LLA_NQ_F_NORM | LLA_NQ_F_F32OUT;
+		nq_poison(&e, &n);
+		err = run_nq(&e, &n);
+		memcpy(&r, (float *)P(&e, n.y) + 1, 4);
+		memcpy(&rb, &r, 4);
+		tap_ok(err == LLA_OK && rb == 0x3ab504e8u && nq_check(&e, &n),
+		       "norm: lane order example K = 32, ss = 2^24 + 30 -> r = 0x3ab504e8 (sequential sum: 0x3ab504f3), got 0x%08x",
+		       rb);
 	}
 	{
 		/* round half to even: x*s exactly 0.5, 1.5, 2.5 ... */
