@@ -140,6 +140,7 @@ int lla_op_qmm(struct lla_exec *x, const struct lla_cmd_qmm *c);
 int lla_op_norm_quant(struct lla_exec *x, const struct lla_cmd_norm_quant *c);
 int lla_op_rope(struct lla_exec *x, const struct lla_cmd_rope *c);
 int lla_op_eltwise(struct lla_exec *x, const struct lla_cmd_eltwise *c);
+void lla_elt_ref(uint8_t op, float imm, float *a, const float *b, uint32_t n);
 int lla_op_embed(struct lla_exec *x, const struct lla_cmd_embed *c);
 int lla_op_argmax(struct lla_exec *x, const struct lla_cmd_argmax *c);
 int lla_op_topk(struct lla_exec *x, const struct lla_cmd_topk *c);

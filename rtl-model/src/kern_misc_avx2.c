@@ -336,25 +336,8 @@ MISC_FN int lla_kmisc_elt(int isa, uint8_t op, float imm, float *a,
 		}
 		_mm256_storeu_ps(a + i, v);
 	}
-	for (; i < n; i++) {
-		switch (op) {
-		case LLA_ELT_ADD:
-			a[i] = a[i] + b[i];
-			break;
-		case LLA_ELT_MUL:
-			a[i] = a[i] * b[i];
-			break;
-		case LLA_ELT_SCALE:
-			a[i] = a[i] * imm;
-			break;
-		case LLA_ELT_RELU:
-			a[i] = lla_act(LLA_ACT_RELU, a[i]);
-			break;
-		default:
-			a[i] = lla_act(LLA_ACT_RELU2, a[i]);
-			break;
-		}
-	}
+	if (i < n)
+		lla_elt_ref(op, imm, a + i, b ? b + i : NULL, n - i);
 	return 1;
 }
 

@@ -84,13 +84,14 @@ out:
 	return err;
 }
 
-static void elt_apply(const struct lla_cmd_eltwise *c, float *a,
-		      const float *b, uint32_t n)
+/*
+ * The reference of one ELTWISE chunk (@b: the second operand of ADD and
+ * MUL, else unused): the fast kernel's tail and the tests call it too.
+ */
+void lla_elt_ref(uint8_t op, float imm, float *a, const float *b, uint32_t n)
 {
-	float imm = lla_bits_f32(c->imm);
-
 	for (uint32_t i = 0; i < n; i++) {
-		switch (c->op) {
+		switch (op) {
 		case LLA_ELT_ADD:
 			a[i] = a[i] + b[i];
 			break;
@@ -138,7 +139,7 @@ int lla_op_eltwise(struct lla_exec *x, const struct lla_cmd_eltwise *c)
 			break;
 		if (isa < LLA_ISA_AVX2 ||
 		    !lla_kmisc_elt(isa, c->op, lla_bits_f32(c->imm), a, b, n))
-			elt_apply(c, a, b, n);
+			lla_elt_ref(c->op, lla_bits_f32(c->imm), a, b, n);
 		err = lla_wr(x, c->y_iova + boff, a, bytes);
 		if (err)
 			break;

@@ -144,28 +144,7 @@ static void test_kernels(int isa)
 			for (uint8_t op = 0; op < LLA_ELT_COUNT; op++) {
 				memcpy(a, x, (size_t)n * 4);
 				memcpy(b, x, (size_t)n * 4);
-				for (uint32_t i = 0; i < n; i++) {
-					switch (op) {
-					case LLA_ELT_ADD:
-						a[i] = a[i] + g[i];
-						break;
-					case LLA_ELT_MUL:
-						a[i] = a[i] * g[i];
-						break;
-					case LLA_ELT_SCALE:
-						a[i] = a[i] * imm;
-						break;
-					case LLA_ELT_RELU:
-						a[i] = lla_act(LLA_ACT_RELU, a[i]);
-						break;
-					case LLA_ELT_RELU2:
-						a[i] = lla_act(LLA_ACT_RELU2, a[i]);
-						break;
-					default:
-						a[i] = lla_act(LLA_ACT_SILU, a[i]);
-						break;
-					}
-				}
+				lla_elt_ref(op, imm, a, g, n);
 				if (!lla_kmisc_elt(isa, op, imm, b, g, n)) {
 					/* declined (NaNs could meet): untouched */
 					bad[5] += memcmp(x, b, (size_t)n * 4) != 0;
