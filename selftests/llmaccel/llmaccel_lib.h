@@ -176,15 +176,16 @@ static inline int lla_module_refcnt(void)
 }
 
 /*
- * Wait until the module has @want users: a job is released a little
- * after its fence signals (free_job, then a workqueue).  Polls, because
- * sysfs has no notification for refcnt; returns the last count read.
+ * Wait until the module has at most @want users: a job is released a
+ * little after its fence signals (free_job, then a workqueue), and jobs
+ * of earlier tests may still be on their way out.  Polls, because sysfs
+ * has no notification for refcnt; returns the last count read.
  */
 static inline int lla_wait_module_refcnt(int want, int timeout_ms)
 {
 	int n = lla_module_refcnt(), i;
 
-	for (i = 0; n != want && i < timeout_ms / 10; i++) {
+	for (i = 0; n > want && i < timeout_ms / 10; i++) {
 		usleep(10000);
 		n = lla_module_refcnt();
 	}

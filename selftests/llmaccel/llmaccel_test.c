@@ -3006,9 +3006,10 @@ TEST_F_TIMEOUT(hang, guilty_banned_innocent_completes, 90)
 }
 
 /*
- * A job on the hung queue whose file is closed at once: closing switches
- * the file's address space off, so the device refuses the job (-EIO, no
- * hang, no reset) or, if it had already taken it, the progress check
+ * A job on the hung queue whose file is closed at once: closing cancels
+ * it if it is still in the scheduler (-ECANCELED) and switches the
+ * file's address space off, so the device refuses it (-EIO; neither is a
+ * hang or needs a reset) or, if it had already taken it, the progress check
  * finds it hung (-ETIMEDOUT, one reset) and recovery works on a context
  * only the job keeps alive.  Either way the job is released: the
  * module's user count goes back to where it was.  Under KASAN in make
@@ -3022,7 +3023,8 @@ TEST_F_TIMEOUT(hang, closed_file_job_on_hung_queue, 90)
 	struct pollfd pfd;
 	struct bo gcmd;
 	struct cmds c;
-	int gfd = lla_open(), refs0, sf, st = 0;
+	int refs0 = lla_module_refcnt();	/* the fixture's file */
+	int gfd = lla_open(), sf, st = 0;
 
 	ASSERT_LE(0, gfd);
 	ASSERT_EQ(0, bo_new(gfd, 4096, 0, &gcmd));
@@ -3037,20 +3039,20 @@ TEST_F_TIMEOUT(hang, closed_file_job_on_hung_queue, 90)
 	ASSERT_EQ(0, syncobj_export_sync_file(gfd, so, &sf));
 	bo_free(gfd, &gcmd);
 	close(gfd);
-	refs0 = lla_module_refcnt() - 1;	/* less the job's */
 
 	pfd = (struct pollfd){ .fd = sf, .events = POLLIN };
 	ASSERT_EQ(1, poll(&pfd, 1, JOB_TIMEOUT_NS / 1000000));
 	ASSERT_EQ(0, sync_file_status(sf, &st));
 	close(sf);
-	EXPECT_EQ(refs0, lla_wait_module_refcnt(refs0, 10000))
+	EXPECT_GE(refs0, lla_wait_module_refcnt(refs0, 10000))
 		TH_LOG("the job of the closed file was never released");
 	ASSERT_EQ(0, lla_counters(self->f.fd, &c1));
 	if (st == -ETIMEDOUT) {
 		self->f.expect_resets = 1;
 		EXPECT_EQ(c0.c.hangs + 1, c1.c.hangs);
 	} else {
-		EXPECT_EQ(-EIO, st);
+		/* refused by the device, or cancelled before it got there */
+		EXPECT_TRUE(st == -EIO || st == -ECANCELED) TH_LOG("st %d", st);
 		EXPECT_EQ(c0.c.hangs, c1.c.hangs);
 	}
 	c = CMDS(self);
@@ -3250,7 +3252,7 @@ TEST_F_TIMEOUT(inject, lost_interrupt_is_not_a_hang, 60)
 	 */
 	bo_free(jfd, &jcmd);
 	close(jfd);
-	EXPECT_EQ(refs0, lla_wait_module_refcnt(refs0, 10000))
+	EXPECT_GE(refs0, lla_wait_module_refcnt(refs0, 10000))
 		TH_LOG("a job retired by the progress check was not freed");
 }
 
