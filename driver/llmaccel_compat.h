@@ -74,11 +74,17 @@ static inline int lla_sched_job_init(struct drm_sched_job *job,
 static inline void lla_sched_job_reinsert(struct drm_sched_job *job)
 {
 	struct drm_gpu_scheduler *sched = job->sched;
+	bool signaled;
 
+	/*
+	 * Test the fence before the lock is dropped: from then on the free
+	 * worker may take the job and free_job() clear job->s_fence.
+	 */
 	spin_lock(&sched->job_list_lock);
 	list_add(&job->list, &sched->pending_list);
+	signaled = dma_fence_is_signaled(&job->s_fence->finished);
 	spin_unlock(&sched->job_list_lock);
-	if (dma_fence_is_signaled(&job->s_fence->finished))
+	if (signaled)
 		drm_sched_wqueue_start(sched);
 }
 
