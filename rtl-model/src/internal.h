@@ -159,8 +159,8 @@ int lla_op_sem_wait(struct lla_exec *x, const struct lla_cmd_sem *c);
  * epi->out_dtype to @y (the int8 case also returns the row scale).
  */
 int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
-		     uint32_t row, uint32_t n, float *acc_f, void *y_row,
-		     float *y_scale);
+		     int isa, uint32_t row, uint32_t n, float *acc_f,
+		     void *y_row, float *y_scale);
 
 /* Integer dot products of one row, direct and table-lookup engines. */
 int32_t lla_tlmm_dot_direct(uint8_t wfmt, const int8_t *xq,

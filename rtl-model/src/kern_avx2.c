@@ -59,6 +59,19 @@ uint64_t lla_kern_tern_xbytes(uint8_t wfmt, uint32_t k)
 	return (blocks ? blocks : 1) * LLA_KERN_WBLK * lla_kern_tern_per(wfmt);
 }
 
+/*
+ * One block of @n activations: weight o of the block is code o % PER of
+ * its byte o / PER.  PER is a constant in each caller, so no division
+ * is left in the loop (the permutation runs once per activation row of
+ * every matmul, and a decode step has a hundred of them).
+ */
+static inline __attribute__((always_inline)) void
+perm_block(const int8_t *xq, uint32_t n, int8_t *xp, const uint32_t per)
+{
+	for (uint32_t o = 0; o < n; o++)
+		xp[(o % per) * LLA_KERN_WBLK + o / per] = xq[o];
+}
+
 int32_t lla_kern_tern_perm(uint8_t wfmt, const int8_t *xq, uint32_t k,
 			   int8_t *xp)
 {
@@ -67,14 +80,16 @@ int32_t lla_kern_tern_perm(uint8_t wfmt, const int8_t *xq, uint32_t k,
 	int32_t sum = 0;
 
 	memset(xp, 0, lla_kern_tern_xbytes(wfmt, k));
-	for (uint32_t kk = 0; kk < k; kk++) {
-		uint32_t o = kk % bx;
+	for (uint32_t s = 0; s < k; s += bx) {
+		uint32_t n = k - s < bx ? k - s : bx;
 
-		/* weight kk: byte o / per of its block, code o % per */
-		xp[(size_t)(kk - o) + (o % per) * LLA_KERN_WBLK + o / per] =
-			xq[kk];
-		sum += xq[kk];
+		if (per == 4)
+			perm_block(xq + s, n, xp + s, 4);
+		else
+			perm_block(xq + s, n, xp + s, 5);
 	}
+	for (uint32_t kk = 0; kk < k; kk++)
+		sum += xq[kk];
 	return sum;
 }
 

@@ -38,6 +38,7 @@
 #include <string.h>
 #include "internal.h"
 #include "kern.h"
+#include "kern_misc.h"
 #include "pool.h"
 
 #define MM_ACC_FLOATS	(4u << 20)	/* fp32 results of one row block */
@@ -157,11 +158,13 @@ static int epi_operand(struct lla_exec *x, uint64_t iova, uint32_t n,
 /*
  * Per element, in this order: + bias[n], act, * gate[m][n],
  * + residual[m][n]; the stages are applied as passes over the row,
- * which is the same thing since elements are independent.
+ * which is the same thing since elements are independent.  @isa above
+ * LLA_ISA_NONE: SILU and the fp16/int8 stores through kern_misc.h's
+ * kernels, which compute the same bits.
  */
 int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
-		     uint32_t row, uint32_t n, float *acc_f, void *y_row,
-		     float *y_scale)
+		     int isa, uint32_t row, uint32_t n, float *acc_f,
+		     void *y_row, float *y_scale)
 {
 	float *tmp = NULL;
 	int err = LLA_OK;
@@ -173,7 +176,9 @@ int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
 	}
 	if (epi->bias_iova)
 		err = epi_operand(x, epi->bias_iova, n, tmp, acc_f, 0);
-	if (!err && epi->act != LLA_ACT_NONE)
+	if (!err && epi->act != LLA_ACT_NONE &&
+	    !(isa != LLA_ISA_NONE && epi->act == LLA_ACT_SILU &&
+	      lla_kmisc_elt(isa, LLA_ELT_SILU, 0.0f, acc_f, NULL, n)))
 		for (uint32_t j = 0; j < n; j++)
 			acc_f[j] = lla_act(epi->act, acc_f[j]);
 	if (!err && epi->gate_iova)
@@ -190,6 +195,10 @@ int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
 
 	switch (epi->out_dtype) {
 	case LLA_DTYPE_F16:
+		if (isa != LLA_ISA_NONE) {
+			lla_kmisc_f32_to_f16(isa, acc_f, y_row, n);
+			break;
+		}
 		for (uint32_t j = 0; j < n; j++) {
 			uint16_t h = lla_f32_to_f16(acc_f[j]);
 
@@ -197,7 +206,9 @@ int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
 		}
 		break;
 	case LLA_DTYPE_I8: {
-		float s = lla_quant_row(acc_f, n, y_row);
+		float s = isa != LLA_ISA_NONE ?
+			  lla_kmisc_quant_row(isa, acc_f, n, y_row) :
+			  lla_quant_row(acc_f, n, y_row);
 
 		if (y_scale)
 			*y_scale = s;
@@ -215,8 +226,9 @@ int lla_epilogue_row(struct lla_exec *x, const struct lla_epilogue *epi,
  * holds them [rows][n]; @ybuf is one output row of scratch.
  */
 static int finish_rows(struct lla_exec *x, const struct lla_epilogue *epi,
-		       uint64_t y_iova, uint32_t y_stride, uint32_t m0,
-		       uint32_t rows, uint32_t n, float *acc, void *ybuf)
+		       int isa, uint64_t y_iova, uint32_t y_stride,
+		       uint32_t m0, uint32_t rows, uint32_t n, float *acc,
+		       void *ybuf)
 {
 	uint64_t yrb = out_row_bytes(epi->out_dtype, n);
 
@@ -225,7 +237,8 @@ static int finish_rows(struct lla_exec *x, const struct lla_epilogue *epi,
 		float s = 0.0f;
 		int err;
 
-		err = lla_epilogue_row(x, epi, m, n, acc + (size_t)r * n,
+		err = lla_epilogue_row(x, epi, isa, m, n,
+				       acc + (size_t)r * n,
 				       ybuf, &s);
 		if (!err)
 			err = lla_wr(x, y_iova + (uint64_t)m * y_stride, ybuf,
@@ -545,8 +558,9 @@ int lla_tlmm_run(struct lla_exec *x, const struct lla_cmd_tlmm *c,
 		if (!err)
 			err = tlmm_block(x, c, &b, mn, wb, rb);
 		if (!err)
-			err = finish_rows(x, &c->epi, c->y_iova, c->y_stride,
-					  m0, mn, c->n, b.acc, b.ybuf);
+			err = finish_rows(x, &c->epi, isa, c->y_iova,
+					  c->y_stride, m0, mn, c->n, b.acc,
+					  b.ybuf);
 		if (err)
 			goto out;
 	}
@@ -839,8 +853,9 @@ int lla_qmm_run(struct lla_exec *x, const struct lla_cmd_qmm *c,
 		if (!err)
 			err = qmm_block(x, c, &b, mn, wb, rb);
 		if (!err)
-			err = finish_rows(x, &c->epi, c->y_iova, c->y_stride,
-					  m0, mn, c->n, b.acc, b.ybuf);
+			err = finish_rows(x, &c->epi, isa, c->y_iova,
+					  c->y_stride, m0, mn, c->n, b.acc,
+					  b.ybuf);
 		if (err)
 			goto out;
 	}
