@@ -47,6 +47,7 @@ struct attn_ctx {
 	/* the current cache tile: rows [j0, j0 + LLA_ATTN_TILE) at most */
 	uint16_t *rawk, *rawv;	/* LLA_ATTN_TILE * kv_elems fp16 */
 	float *kt, *vt;		/* the same as fp32 (kt: vector path only) */
+	struct lla_rows rm;	/* vector path: K or V rows read in place */
 	float *s;		/* LLA_ATTN_TILE scores, then weights p */
 };
 
@@ -154,6 +155,28 @@ static void attn_tile_head(struct attn_ctx *a, uint32_t i, uint32_t h,
 
 /* ---------------- blocks and tiles ---------------- */
 
+/*
+ * Vector path: @n cache rows at @iova converted to fp32 in @out, read in
+ * place where the memory maps them (so a long context's cache crosses
+ * the memory once), else through @raw.
+ */
+static int attn_load_rows(struct lla_exec *x, struct attn_ctx *a,
+			  uint64_t iova, uint32_t n, uint16_t *raw, float *out)
+{
+	const uint8_t *p;
+	uint32_t first, count;
+	int err;
+
+	err = lla_rows_map(x, &a->rm, iova, a->cache_row, n, a->cache_row,
+			   (uint8_t *)raw, 1, sizeof(uint16_t));
+	while (!err && lla_rows_next(&a->rm, &p, &first, &count))
+		lla_kern_attn_h2f(a->isa, (const uint16_t *)p,
+				  out + (uint64_t)first * a->kv_elems,
+				  (uint64_t)count * a->kv_elems);
+	lla_rows_unmap(&a->rm);
+	return err;
+}
+
 /* Fetch cache rows [j0, j0 + n) of K and V (fp32 V; K too if vector). */
 static int attn_load_tile(struct lla_exec *x, struct attn_ctx *a,
 			  uint64_t j0, uint32_t n)
@@ -162,17 +185,19 @@ static int attn_load_tile(struct lla_exec *x, struct attn_ctx *a,
 	uint64_t cnt = (uint64_t)n * a->kv_elems;
 	int err;
 
+	if (a->isa != LLA_ISA_NONE) {
+		err = attn_load_rows(x, a, c->k_cache_iova + j0 * a->cache_row,
+				     n, a->rawk, a->kt);
+		return err ? err : attn_load_rows(x, a, c->v_cache_iova +
+						  j0 * a->cache_row, n,
+						  a->rawv, a->vt);
+	}
 	err = lla_rd(x, c->k_cache_iova + j0 * a->cache_row, a->rawk, cnt * 2);
 	if (!err)
 		err = lla_rd(x, c->v_cache_iova + j0 * a->cache_row, a->rawv,
 			     cnt * 2);
 	if (err)
 		return err;
-	if (a->isa != LLA_ISA_NONE) {
-		lla_kern_attn_h2f(a->isa, a->rawk, a->kt, cnt);
-		lla_kern_attn_h2f(a->isa, a->rawv, a->vt, cnt);
-		return LLA_OK;
-	}
 	for (uint64_t e = 0; e < cnt; e++)
 		a->vt[e] = lla_f16_to_f32(a->rawv[e]);
 	return LLA_OK;
@@ -265,6 +290,7 @@ static void attn_free(struct attn_ctx *a)
 	free(a->rawv);
 	free(a->kt);
 	free(a->vt);
+	lla_rows_free(&a->rm);
 }
 
 static int attn_alloc(struct attn_ctx *a, uint32_t qblk)
@@ -282,7 +308,8 @@ static int attn_alloc(struct attn_ctx *a, uint32_t qblk)
 	a->kt = lla_alloc(a->isa != LLA_ISA_NONE ? tile : 1, sizeof(float));
 	a->vt = lla_alloc(tile, sizeof(float));
 	if (!a->q || !a->acc || !a->mx || !a->l || !a->s || !a->rawk ||
-	    !a->rawv || !a->kt || !a->vt)
+	    !a->rawv || !a->kt || !a->vt ||
+	    (a->isa != LLA_ISA_NONE && lla_rows_alloc(&a->rm, 2 * tile)))
 		return LLA_ERR_NOMEM;
 	return LLA_OK;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Weights read in place (lla_mem.map_read) against weights copied
- * through lla_mem.read: TLMM (T2, T5) and QMM (I8, F16) jobs run through
- * lla_execute on the same memory image held four ways:
+ * Weights and KV caches read in place (lla_mem.map_read) against the
+ * same bytes copied through lla_mem.read: TLMM (T2, T5), QMM (I8, F16)
+ * and ATTN (prefill, decode) jobs run through lla_execute on the same
+ * memory image held four ways:
  *
  *   copy       a paged memory whose map_read is NULL (every read copies:
  *              the reference behaviour);
@@ -328,6 +329,74 @@ static uint32_t build(struct img *im, void *cmd, int kind, uint32_t m,
 	}
 }
 
+/* fp16 values in (-1.5, 1.5) over the part of [iova, iova + bytes) inside. */
+static void fill_halves(struct img *im, uint64_t iova, uint64_t bytes)
+{
+	for (uint64_t i = 0; i + 2 <= bytes &&
+	     iova + i + 2 <= IMG_BASE + IMG_SIZE; i += 2) {
+		uint16_t h = lla_f32_to_f16(rnd_f(-1.5f, 1.5f));
+
+		memcpy(im->data + (iova - IMG_BASE) + i, &h, 2);
+	}
+}
+
+/*
+ * An ATTN command (decode when M = 1) whose K or V cache, chosen at
+ * random, is placed as @pl says; *w_iova / *w_len: the cache rows the
+ * command reads, [0, pos + M).
+ */
+static uint32_t build_attn(struct img *im, struct lla_cmd_attn *c, uint32_t m,
+			   enum placement pl, uint64_t *w_iova, uint64_t *w_len)
+{
+	uint32_t hd = 4 * rnd_in(1, 32), kvh = rnd_in(1, 4);
+	uint32_t nh = kvh * rnd_in(1, 3), pos = rnd_in(0, 300);
+	uint32_t max_ctx = pos + m + rnd_in(0, 40);
+	uint64_t row = 2ull * kvh * hd, used = (uint64_t)(pos + m) * row;
+	uint64_t qrow = 4ull * nh * hd, kvrow = 4ull * kvh * hd;
+	uint64_t cache = (uint64_t)max_ctx * row, placed;
+	int in_v = rnd() & 1;
+
+	memset(c, 0, sizeof(*c));
+	c->hdr.opcode = m == 1 ? LLA_OP_ATTN_DECODE : LLA_OP_ATTN_PREFILL;
+	c->hdr.size = sizeof(*c);
+	c->m = m, c->n_head = nh, c->n_kv_head = kvh, c->head_dim = hd;
+	c->max_ctx = max_ctx, c->pos = pos;
+	c->q_stride = (uint32_t)qrow, c->kv_stride = (uint32_t)kvrow;
+	c->o_stride = (uint32_t)qrow;
+	c->scale = lla_f32_bits(rnd_f(0.05f, 0.5f));
+	c->kv_dtype = LLA_DTYPE_F16;
+	c->mask_mode = LLA_MASK_CAUSAL;
+	c->q_iova = img_alloc(im, m * qrow, 4);
+	fill_floats(im, c->q_iova, m * qrow / 4, -2.0f, 2.0f);
+	c->k_iova = img_alloc(im, m * kvrow, 4);
+	fill_floats(im, c->k_iova, m * kvrow / 4, -2.0f, 2.0f);
+	c->v_iova = img_alloc(im, m * kvrow, 4);
+	fill_floats(im, c->v_iova, m * kvrow / 4, -2.0f, 2.0f);
+	c->o_iova = img_alloc(im, m * qrow, 4);
+	fill_rand(im, c->o_iova, m * qrow);
+	if (in_v) {
+		c->k_cache_iova = img_alloc(im, cache, 2);
+		fill_halves(im, c->k_cache_iova, used);
+	} else {
+		c->v_cache_iova = img_alloc(im, cache, 2);
+		fill_halves(im, c->v_cache_iova, used);
+	}
+	if (pl == PL_PAST_END) {
+		placed = IMG_BASE + IMG_SIZE - used / 2;
+		placed -= placed % 2;
+	} else {
+		placed = img_alloc(im, cache, 2);
+	}
+	fill_halves(im, placed, used);
+	if (in_v)
+		c->v_cache_iova = placed;
+	else
+		c->k_cache_iova = placed;
+	*w_iova = placed;
+	*w_len = used;
+	return sizeof(*c);
+}
+
 static int same_res(const struct lla_job_result *a,
 		    const struct lla_job_result *b)
 {
@@ -346,8 +415,8 @@ struct tally {
 
 int main(void)
 {
-	static const char *kinds[4] = { "TLMM T2", "TLMM T5", "QMM I8",
-					"QMM F16" };
+	static const char *kinds[5] = { "TLMM T2", "TLMM T5", "QMM I8",
+					"QMM F16", "ATTN" };
 	static const char *plname[3] = { "inside", "past the end",
 					  "over a hole" };
 	uint8_t *img = malloc(IMG_SIZE), *out0 = malloc(IMG_SIZE);
@@ -359,7 +428,7 @@ int main(void)
 	struct lla_mem m_ct = { ct, pm_read, pm_write, pm_map_read, pm_unmap };
 	struct lla_flat_mem flat = { flat_data, IMG_BASE, IMG_SIZE };
 	struct lla_mem m_flat;
-	struct tally t[3][4];
+	struct tally t[3][5];
 	long in_place = 0;
 
 	memset(t, 0, sizeof(t));
@@ -370,9 +439,9 @@ int main(void)
 	tap_ok(m_flat.map_read != NULL && m_flat.unmap == NULL,
 	       "lla_flat_mem_init offers map_read");
 
-	for (int it = 0; it < 480; it++) {
-		int kind = it % 4;
-		enum placement pl = (enum placement)(it / 4 % 3);
+	for (int it = 0; it < 600; it++) {
+		int kind = it % 5;
+		enum placement pl = (enum placement)(it / 5 % 3);
 		uint32_t m = rnd() % 3 == 0 ? rnd_in(9, 20) : rnd_in(1, 8);
 		struct lla_exec_opts o = { .use_lut = rnd() & 1 };
 		struct lla_job_result r0, r;
@@ -383,7 +452,9 @@ int main(void)
 		int ok_res = 1, ok_img = 1;
 
 		memset(img, 0, IMG_SIZE);
-		len = build(&im, cmd, kind, m, pl, &w_iova, &w_len);
+		len = kind < 4 ? build(&im, cmd, kind, m, pl, &w_iova, &w_len) :
+		      build_attn(&im, (struct lla_cmd_attn *)cmd, m, pl,
+				 &w_iova, &w_len);
 		if (pl == PL_HOLE) {
 			/* An unmapped page somewhere in the weights. */
 			uint64_t a = w_iova + rnd() % w_len;
@@ -433,22 +504,23 @@ int main(void)
 	}
 	in_place = sc->maps + ct->maps;
 	for (int p = 0; p < 3; p++) {
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 5; k++) {
 			struct tally *ty = &t[p][k];
+			const char *what = k == 4 ? "KV cache" : "weights";
 
 			tap_ok(ty->bad_res == 0 && ty->bad_img == 0 &&
 			       ty->leaks == 0,
-			       "%s, weights %s: in place == copied on %d jobs (results %d bad, images %d bad, unmaps %d missing)",
-			       kinds[k], plname[p], ty->cases, ty->bad_res,
-			       ty->bad_img, ty->leaks);
+			       "%s, %s %s: in place == copied on %d jobs (results %d bad, images %d bad, unmaps %d missing)",
+			       kinds[k], what, plname[p], ty->cases,
+			       ty->bad_res, ty->bad_img, ty->leaks);
 			if (p == PL_NORMAL)
 				tap_ok(ty->not_ok == 0,
-				       "%s, weights inside: every job completes",
-				       kinds[k]);
+				       "%s, %s inside: every job completes",
+				       kinds[k], what);
 			else
 				tap_ok(ty->faults == ty->cases,
-				       "%s, weights %s: every job is an MMU fault (%d of %d)",
-				       kinds[k], plname[p], ty->faults,
+				       "%s, %s %s: every job is an MMU fault (%d of %d)",
+				       kinds[k], what, plname[p], ty->faults,
 				       ty->cases);
 		}
 	}
